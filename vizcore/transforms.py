@@ -1,0 +1,52 @@
+"""The one image <-> tensor conversion every model in vizcore uses.
+
+It follows torchvision's ``ImageClassification`` preset (resize the short side,
+centre-crop, scale to [0, 1], normalise per channel), so a torchvision model sees
+exactly what its Weights' ``transforms()`` would give it, and the built-in models
+are trained with the same function they are later served with.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from PIL import Image
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """Resize the short side to ``resize_size``, centre-crop ``crop_size``, normalise."""
+
+    crop_size: int
+    resize_size: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+
+    def to_tensor(self, img: Image.Image) -> torch.Tensor:
+        """PIL RGB -> float tensor [3, crop, crop], normalised."""
+        img = img.convert("RGB")
+        w, h = img.size
+        scale = self.resize_size / min(w, h)
+        if scale != 1:
+            size = (max(self.crop_size, round(w * scale)), max(self.crop_size, round(h * scale)))
+            img = img.resize(size, Image.Resampling.BILINEAR, reducing_gap=None)
+        w, h = img.size
+        left, top = (w - self.crop_size) // 2, (h - self.crop_size) // 2
+        img = img.crop((left, top, left + self.crop_size, top + self.crop_size))
+        x = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).permute(2, 0, 1)
+        return (x - self._mean) / self._std
+
+    def to_image(self, x: torch.Tensor) -> Image.Image:
+        """Inverse of :meth:`to_tensor` for a tensor [3, H, W] or [1, 3, H, W] -> PIL RGB."""
+        x = x.detach().float().cpu().reshape(3, *x.shape[-2:])
+        x = (x * self._std + self._mean).clamp(0, 1)
+        return Image.fromarray((x.permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8))
+
+    @property
+    def _mean(self) -> torch.Tensor:
+        return torch.tensor(self.mean, dtype=torch.float32).view(3, 1, 1)
+
+    @property
+    def _std(self) -> torch.Tensor:
+        return torch.tensor(self.std, dtype=torch.float32).view(3, 1, 1)
