@@ -1,0 +1,19 @@
+"""vizcore: look inside convolutional networks (the library behind DeepVis Studio).
+
+    import vizcore as vc
+    m = vc.load_model("builtin-shapes")          # offline; or "alexnet", "resnet18", ...
+    img = vc.open_image("photo.jpg")
+    m.predict(img, k=5)
+    m.activations(img, ["conv1", "fc7"])
+
+No Streamlit here: everything works the same in a notebook.
+"""
+from . import data
+from .errors import DataError, ImageError, ModelError, VizError
+from .images import open_image
+from .layers import Layer
+from .loading import load_model, pick_device
+from .model import Model
+
+__all__ = ["DataError", "ImageError", "Layer", "Model", "ModelError", "VizError", "data", "load_model",
+           "open_image", "pick_device"]

@@ -1,0 +1,159 @@
+"""Datasets to scan, embed and browse: sequences of (PIL RGB image, label index).
+
+- ``builtin("shapes")``: procedurally drawn 64x64 colour shapes and textures in
+  ten classes (circle ... checkerboard; see :mod:`vizcore.builtin.shapes`), the
+  data of the built-in shapes model. Rendered lazily, one image per access;
+  ``seed`` draws a fresh set, never one the model was trained on.
+- ``builtin("digits")``: scikit-learn's bundled handwritten digits (UCI, Alpaydin
+  & Kaynak 1998), upscaled to 32x32, with the fixed train/test split the built-in
+  digits model was trained and tested on; ``seed`` shuffles the split.
+- ``builtin("samples")``: the two photos that ship with scikit-learn
+  (``load_sample_images``: china.jpg, flower.jpg), each its own class.
+- ``folder(path)``: any folder of images; subfolders are the classes.
+
+Every :class:`Dataset` has ``.classes`` (names), ``.fingerprint`` (a hash of its
+content: equal content, equal fingerprint, so results computed over a dataset
+can be cached by it) and ``.name(i)``, a short human name for item ``i``.
+"""
+from __future__ import annotations
+
+import hashlib
+import operator
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .builtin import digits, shapes
+from .errors import DataError, ImageError
+from .images import open_image
+
+Item = tuple[Image.Image, int]
+
+_SHAPES_SIZE = 2000  # default number of generated shapes: 200 per class
+_IMAGE_SUFFIXES = {".bmp", ".gif", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp"}
+
+
+class Dataset(Sequence):
+    """A sequence of (PIL RGB image, label index into ``.classes``)."""
+
+    def __init__(self, classes: Sequence[str], fingerprint: str, length: int,
+                 load: Callable[[int], Item], name: Callable[[int], str], skipped: Sequence[str] = ()):
+        self.classes = list(classes)
+        self.fingerprint = fingerprint
+        self.skipped = tuple(skipped)  # files left out (not images, or unreadable), relative paths
+        self._length, self._load, self._name = length, load, name
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, i: int) -> Item:
+        return self._load(range(self._length)[operator.index(i)])
+
+    def name(self, i: int) -> str:
+        """A short human name for item ``i``, e.g. "star 17" or "cats/tom.jpg"."""
+        return self._name(range(self._length)[operator.index(i)])
+
+    def __repr__(self) -> str:
+        return f"<Dataset of {self._length} images, {len(self.classes)} classes, {self.fingerprint}>"
+
+
+def builtin(name: str, split: str = "test", n: int | None = None, seed: int | None = None) -> Dataset:
+    """A dataset that ships with vizcore: "shapes", "digits" or "samples".
+
+    split: "test" (held out from training) or "train"; the samples have no split.
+    n: how many images (default: 2000 shapes, the whole digits split, both samples).
+    seed: a fresh, reproducible draw (new shapes; a shuffled digits split).
+    """
+    if name not in ("shapes", "digits", "samples"):
+        raise DataError(f"There is no built-in dataset {name!r}; choose shapes, digits or samples.")
+    if name != "samples" and split not in ("train", "test"):
+        raise DataError(f"The {name} dataset has the splits train and test, not {split!r}.")
+    if n is not None and n < 1:
+        raise DataError(f"A dataset needs at least one image, not n={n}.")
+    if seed is not None and seed < 0:
+        raise DataError(f"A seed is a whole number from 0 up, not {seed}.")
+    return {"shapes": _shapes, "digits": _digits, "samples": _samples}[name](split, n, seed)
+
+
+def folder(path: str | Path) -> Dataset:
+    """Every readable image under ``path``; the first subfolder level names the classes.
+
+    Images directly in ``path`` form a class named after the folder. Hidden files
+    are ignored; other files that are not images, or images that cannot be read,
+    are listed in ``.skipped``. Every image is read once here, to leave out the
+    unreadable ones and fingerprint the bytes, and again on each access. Raises
+    DataError when no image is left.
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise DataError(f"{root} is not a folder.")
+    files = sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())
+    content = hashlib.sha256()
+    items: list[tuple[str, str]] = []  # (relative path, class)
+    skipped = []
+    for rel in files:
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        data = _image_bytes(root / rel)
+        if data is None:
+            skipped.append(rel.as_posix())
+            continue
+        items.append((rel.as_posix(), rel.parts[0] if len(rel.parts) > 1 else root.name))
+        content.update(rel.as_posix().encode() + b"\0" + hashlib.sha256(data).digest())
+    if not items:
+        found = f"only {len(skipped)} files that are not readable images" if skipped else "no files"
+        raise DataError(f"{root} holds no images ({found}); use JPEG, PNG, GIF, BMP, TIFF or WebP files.")
+    classes = sorted({cls for _, cls in items})
+    index = {cls: k for k, cls in enumerate(classes)}
+    return Dataset(classes, content.hexdigest()[:16], len(items),
+                   lambda i: (open_image(root / items[i][0]), index[items[i][1]]),
+                   lambda i: items[i][0], skipped)
+
+
+def _image_bytes(path: Path) -> bytes | None:
+    """The bytes of the file at ``path`` if it is a readable image, else None."""
+    if path.suffix.lower() not in _IMAGE_SUFFIXES:
+        return None
+    try:
+        data = path.read_bytes()
+        open_image(data)
+    except (OSError, ImageError):
+        return None
+    return data
+
+
+def _shapes(split: str, n: int | None, seed: int | None) -> Dataset:
+    seed = 0 if seed is None else seed
+    n = _SHAPES_SIZE if n is None else n
+    return Dataset(shapes.CLASSES, _hash(f"shapes v{shapes.VERSION} {split} seed={seed} n={n}"), n,
+                   lambda i: shapes.render(i, seed, split),
+                   lambda i: f"{shapes.CLASSES[shapes.label(i)]} {i}")
+
+
+def _digits(split: str, n: int | None, seed: int | None) -> Dataset:
+    order = digits.indices(split)
+    if seed is not None:
+        order = np.random.default_rng(seed).permutation(order)
+    order = order[:n]
+    return Dataset(digits.CLASSES, _hash(f"digits v{digits.VERSION} {split} seed={seed} n={len(order)}"),
+                   len(order), lambda i: digits.render(order[i]),
+                   lambda i: f"digit {digits.label(order[i])} (#{order[i]})")
+
+
+def _samples(split: str, n: int | None, seed: int | None) -> Dataset:
+    from sklearn.datasets import load_sample_images
+
+    bunch = load_sample_images()
+    images = [Image.fromarray(a).convert("RGB") for a in bunch.images][:n]
+    names = [Path(f).name for f in bunch.filenames][:n]
+    content = hashlib.sha256()
+    for img in images:
+        content.update(img.tobytes())
+    return Dataset([Path(f).stem for f in names], content.hexdigest()[:16], len(images),
+                   lambda i: (images[i].copy(), i), lambda i: names[i])
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
