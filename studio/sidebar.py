@@ -1,0 +1,124 @@
+"""The sidebar every page shares: which model, which image, which device.
+
+``render()`` draws it and puts the choices into ``st.session_state``; pages
+read them with :func:`current_model` and :func:`current_image`. A model that
+cannot be loaded or an image that cannot be read gets its sentence in the
+sidebar, and the app carries on with the built-in model or a sample image.
+"""
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+import torch
+from PIL import Image
+
+import vizcore as vc
+from vizcore import builtin, zoo
+
+from . import cache
+
+FALLBACK_MODEL = "builtin-shapes"
+WEIGHT_MODES = ("pretrained", "random init", "my checkpoint")
+
+
+def render() -> None:
+    """Draw the model picker, the image source and the device line."""
+    with st.sidebar:
+        st.subheader("Model")
+        model, key = _pick_model()
+        st.session_state["_model"], st.session_state["_model_key"] = model, key
+        st.subheader("Image")
+        st.session_state["_image"], st.session_state["_image_key"] = _pick_image()
+        st.caption(f"Running on **{_device_name(model)}**")
+
+
+def current_model() -> tuple[vc.Model, tuple]:
+    """The model chosen in the sidebar and a hashable key that identifies it."""
+    return st.session_state["_model"], st.session_state["_model_key"]
+
+
+def current_image() -> tuple[Image.Image, str]:
+    """The image chosen in the sidebar and a string key that identifies it."""
+    return st.session_state["_image"], st.session_state["_image_key"]
+
+
+def _model_label(name: str) -> str:
+    if name in builtin.NAMES:
+        return f"{name} · offline"
+    entry = cache.zoo_entries()[name]
+    return f"{name} · cached" if entry.cached else f"{name} · download {entry.download_mb:.0f} MB"
+
+
+def _pick_model() -> tuple[vc.Model, tuple]:
+    names = list(builtin.NAMES) + zoo.names()
+    name = st.selectbox("Network", names, format_func=_model_label, key="model_name")
+    mode = st.radio("Weights", WEIGHT_MODES, horizontal=True, key="weights_mode")
+    checkpoint = None
+    if mode == "my checkpoint":
+        upload = st.file_uploader("State dict (for the network above) or TorchScript file", key="checkpoint_upload")
+        if upload is None:
+            st.info("Upload a .pt/.pth file: a state_dict saved from the network chosen above, or a TorchScript model.")
+        else:
+            checkpoint = cache.save_checkpoint(upload.getvalue(), upload.name)
+    weights = None if mode == "random init" else "default"
+    try:
+        if weights and checkpoint is None and name not in builtin.NAMES and not cache.zoo_entries()[name].cached:
+            _download(name)
+        key = (name, weights, checkpoint)
+        return cache.model(*key), key
+    except vc.ModelError as e:
+        st.error(str(e))
+        st.caption(f"Showing {FALLBACK_MODEL} instead.")
+        key = (FALLBACK_MODEL, "default", None)
+        return cache.model(*key), key
+
+
+def _download(name: str) -> None:
+    """Fetch pretrained weights into torchvision's cache with a progress bar."""
+    bar = st.progress(0.0, text=f"Downloading {name}…")
+
+    def show(done: int, total: int) -> None:
+        text = f"Downloading {name}: {done / 1e6:.0f} of {total / 1e6:.0f} MB" if total else f"{done / 1e6:.0f} MB"
+        bar.progress(min(done / total, 1.0) if total else 0.0, text=text)
+
+    try:
+        zoo.download(zoo.weights_enum(name), progress=show)
+    finally:
+        bar.empty()
+    cache.zoo_entries.clear()
+
+
+def _pick_image() -> tuple[Image.Image, str]:
+    source = st.radio("Source", ("samples", "upload", "camera"), horizontal=True, key="image_source")
+    picked = None
+    if source == "upload":
+        upload = st.file_uploader("An image file (JPEG, PNG, GIF, BMP, TIFF, WebP)", key="image_upload")
+        picked = _decode(upload)
+    elif source == "camera":
+        picked = _decode(st.camera_input("Take a picture", key="camera"))
+    if picked is None:
+        gallery = cache.gallery()
+        name = st.selectbox("Sample", list(gallery), key="sample")
+        picked = gallery[name], f"sample:{name}"
+    st.image(picked[0], width="stretch")
+    return picked
+
+
+def _decode(upload) -> tuple[Image.Image, str] | None:
+    """An uploaded or camera image, or None (with the reason shown) when there is none."""
+    if upload is None:
+        return None
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        return cache.decoded_image(digest, data, upload.name), f"upload:{digest}"
+    except vc.ImageError as e:
+        st.error(str(e))
+        return None
+
+
+def _device_name(model: vc.Model) -> str:
+    if model.device.type == "cuda":
+        return f"GPU ({torch.cuda.get_device_name(model.device)})"
+    return {"mps": "Apple GPU (MPS)", "cpu": "CPU"}.get(model.device.type, str(model.device))
