@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 import torch
 from PIL import Image
 
@@ -35,12 +36,28 @@ def render() -> None:
 
 def current_model() -> tuple[vc.Model, tuple]:
     """The model chosen in the sidebar and a hashable key that identifies it."""
+    _require_sidebar()
     return st.session_state["_model"], st.session_state["_model_key"]
 
 
 def current_image() -> tuple[Image.Image, str]:
     """The image chosen in the sidebar and a string key that identifies it."""
+    _require_sidebar()
     return st.session_state["_image"], st.session_state["_image_key"]
+
+
+def _require_sidebar() -> None:
+    """Rerun through app.py when a page was run without it.
+
+    Until some run has called ``st.navigation``, a fresh server that sees our
+    ``pages/`` folder takes the app for an old-style multipage app and runs a
+    page's URL (a bookmark of /activations, say) without app.py, so without
+    the sidebar, and keeps doing so. Clearing that flag, as ``st.navigation``
+    itself does, and rerunning sends this and every later run through app.py.
+    """
+    if "_model" not in st.session_state:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def _model_label(name: str) -> str:
