@@ -11,6 +11,8 @@ st.set_page_config(page_title="DeepVis Studio", page_icon=":material/neurology:"
 
 navigation = st.navigation([
     st.Page("pages/home.py", title="Model & prediction", icon=":material/home:", default=True),
+    st.Page("pages/filters.py", title="Filters", icon=":material/filter_center_focus:", url_path="filters"),
+    st.Page("pages/activations.py", title="Activations", icon=":material/grid_view:", url_path="activations"),
 ])
 sidebar.render()
 navigation.run()

@@ -17,6 +17,7 @@ from torch import nn
 from .capture import OUTPUT, Recorder
 from .layers import Layer, discover
 from .transforms import Preprocessing
+from .units import top_classes
 
 
 class Model:
@@ -64,16 +65,11 @@ class Model:
         """Normalised tensor [1, 3, H, W] or [3, H, W] -> PIL RGB (inverse of :meth:`preprocess`)."""
         return self.preprocessing.to_image(x)
 
-    def probabilities(self, x: torch.Tensor) -> torch.Tensor:
-        """Softmax class probabilities [B, classes] (cpu) for a preprocessed batch."""
-        with torch.inference_mode():
-            return torch.softmax(self.module(x.to(self.device)).float(), dim=1).cpu()
-
     def predict(self, img: Image.Image, k: int = 5) -> list[tuple[str, float]]:
         """The ``k`` most probable ``(label, probability)`` pairs, most probable first."""
-        probs = self.probabilities(self.preprocess(img))[0]
-        top = torch.topk(probs, min(k, probs.numel()))
-        return [(self.categories[i], float(p)) for p, i in zip(top.values, top.indices)]
+        with torch.inference_mode():
+            logits = self.module(self.preprocess(img))[0]
+        return top_classes(logits, self.categories, k)
 
     def activations(self, img: Image.Image, layers=None) -> dict[str, torch.Tensor]:
         """``{layer name: tensor [C, H, W] or [D]}`` (cpu, float32) from one forward pass.

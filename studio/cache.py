@@ -1,0 +1,94 @@
+"""The one place where DeepVis Studio caches across reruns and sessions.
+
+Models are ``st.cache_resource``: one object per process, shared by every
+browser session (vizcore's models are safe to share). So are an image's
+activations: big tensors that ``st.cache_data`` would pickle on every read;
+every caller treats them as read-only. Everything else is ``st.cache_data``,
+keyed by small strings rather than by big objects.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+import torch
+
+import vizcore as vc
+from vizcore import grids, zoo
+
+from . import downloads
+
+CHECKPOINT_DIR = Path(tempfile.gettempdir()) / "deepvis-checkpoints"
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=4)
+def model(name: str, weights: str | None, checkpoint: str | None) -> vc.Model:
+    """The shared model (raises vc.ModelError, which is not cached)."""
+    return vc.load_model(name, weights=weights, checkpoint=checkpoint)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def zoo_entries() -> dict[str, zoo.ZooEntry]:
+    """torchvision's classifiers with their cache state (rechecked every minute)."""
+    return {entry.name: entry for entry in zoo.entries()}
+
+
+@st.cache_resource(show_spinner=False)
+def gallery() -> dict[str, object]:
+    """Sample images by name: scikit-learn's photos, a few shapes and digits."""
+    images = {}
+    samples = vc.data.builtin("samples")
+    for i in range(len(samples)):
+        images[f"photo: {samples.name(i)}"] = samples[i][0]
+    for short in ("shapes", "digits"):
+        dataset = vc.data.builtin(short, split="test")
+        seen = set()
+        for i in range(len(dataset)):
+            img, label = dataset[i]
+            if label not in seen:
+                seen.add(label)
+                images[f"{short}: {dataset.classes[label]}"] = img
+            if len(seen) == len(dataset.classes):
+                break
+    return images
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def predictions(model_key: tuple, image_key: str, _model: vc.Model, _image, k: int = 5) -> list[tuple[str, float]]:
+    """Top-k predictions of the shared model for an image (keys identify both)."""
+    return _model.predict(_image, k=k)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def decoded_image(digest: str, _data: bytes, name: str):
+    """An uploaded image decoded once per content (raises vc.ImageError, not cached)."""
+    named = io.BytesIO(_data)
+    named.name = name  # so that vc.open_image's message names the upload
+    return vc.open_image(named)
+
+
+def save_checkpoint(data: bytes, filename: str) -> str:
+    """Store an uploaded checkpoint under its content hash; returns the path (the cache key)."""
+    folder = CHECKPOINT_DIR / hashlib.sha256(data).hexdigest()[:16]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (Path(filename).name or "checkpoint.pt")
+    if not path.exists():
+        path.write_bytes(data)
+    return str(path)
+
+
+@st.cache_resource(max_entries=6, show_spinner="Running the network on the image…")
+def activations(model_key: tuple, image_key: str, _model: vc.Model, _image) -> dict[str, torch.Tensor]:
+    """Every layer's activations for an image from one forward pass, shared by all reruns and sessions (read-only)."""
+    return _model.activations(_image)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def activation_grid(model_key: tuple, image_key: str, layer: str, colormap: str, boost: float, gamma: float,
+                    _maps: torch.Tensor) -> tuple[bytes, grids.TileLayout]:
+    """A layer's maps [C, H, W] for an image tiled into one PNG, and where each channel's tile is."""
+    picture, layout = grids.grid(_maps, colormap, boost, gamma)
+    return downloads.png(picture), layout
