@@ -8,6 +8,8 @@
 
 No Streamlit here: everything works the same in a notebook.
 """
+import importlib
+
 from . import data
 from .errors import DataError, ImageError, ModelError, VizError
 from .images import open_image
@@ -15,5 +17,12 @@ from .layers import Layer
 from .loading import load_model, pick_device
 from .model import Model
 
-__all__ = ["DataError", "ImageError", "Layer", "Model", "ModelError", "VizError", "data", "load_model",
-           "open_image", "pick_device"]
+__all__ = ["DataError", "ImageError", "Layer", "Model", "ModelError", "VizError", "attribution", "data",
+           "load_model", "open_image", "pick_device"]
+
+
+def __getattr__(name: str):
+    """``vc.attribution`` is imported on first use: it brings Captum (and matplotlib), a second at start-up."""
+    if name == "attribution":
+        return importlib.import_module(".attribution", __name__)
+    raise AttributeError(f"module 'vizcore' has no attribute {name!r}")

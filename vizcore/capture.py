@@ -10,7 +10,10 @@ own layers.
 
 Captured tensors are cloned inside the hook: torchvision's AlexNet, VGG and
 ResNet use in-place ReLU, which would otherwise overwrite a captured
-convolution output later in the same pass.
+convolution output later in the same pass. A capture *in the graph* (for
+gradients with respect to a layer, as Grad-CAM needs) keeps the layer's own
+output tensor instead and hands the rest of the network a clone of it, so
+later in-place operations change the clone and not the captured tensor.
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ class _StopForward(Exception):
 class _Request:
     wanted: frozenset[str]
     stop_early: bool
+    in_graph: bool = False
     results: dict[str, torch.Tensor] = field(default_factory=dict)
 
 
@@ -58,25 +62,29 @@ class Recorder:
                 return  # not asked for here, or a module called twice: its first call counts
             if not isinstance(output, torch.Tensor):
                 return
-            request.results[name] = output.detach().clone()
+            request.results[name] = output if request.in_graph else output.detach().clone()
             if request.stop_early and request.wanted <= request.results.keys():
                 raise _StopForward
+            if request.in_graph:
+                return output.clone()  # the network goes on with a copy: in-place ops leave ours intact
 
         return hook
 
-    def run(self, x: torch.Tensor, layers, stop_early: bool = True) -> dict[str, torch.Tensor]:
+    def run(self, x: torch.Tensor, layers, stop_early: bool = True, in_graph: bool = False) -> dict[str, torch.Tensor]:
         """One forward pass of ``x`` returning ``{layer: output [B, ...]}`` for ``layers``.
 
         ``stop_early`` ends the pass as soon as the last requested layer is
         captured (the rest of the network is not computed). The special name
-        ``"output"`` is the model's return value.
+        ``"output"`` is the model's return value. ``in_graph`` returns the
+        tensors as the forward pass made them, attached to the autograd graph
+        (call it with gradients enabled), instead of detached copies.
         """
         wanted = frozenset(layers)
         unknown = wanted - self.names - {OUTPUT}
         if unknown:
             raise KeyError(f"No layer named {', '.join(sorted(unknown))} in this model.")
         hooked = wanted - {OUTPUT}
-        request = _Request(hooked, stop_early=stop_early and OUTPUT not in wanted)
+        request = _Request(hooked, stop_early=stop_early and OUTPUT not in wanted, in_graph=in_graph)
         token = _request.set(request)
         try:
             output = self.module(x)
@@ -85,7 +93,7 @@ class Recorder:
         finally:
             _request.reset(token)
         if OUTPUT in wanted:
-            request.results[OUTPUT] = output.detach()
+            request.results[OUTPUT] = output if in_graph else output.detach()
         missing = hooked - request.results.keys()
         if missing:
             raise KeyError(f"Layer {', '.join(sorted(missing))} produced no tensor in the forward pass.")

@@ -86,3 +86,15 @@ class Model:
         with torch.inference_mode():
             captured = self._recorder.run(x.to(self.device), names)
         return {name: captured[name].float().cpu() for name in names}
+
+    def activations_graph(self, x: torch.Tensor, layers) -> dict[str, torch.Tensor]:
+        """Outputs of ``layers`` for a batch ``x`` [B, 3, H, W], kept in the autograd graph (on the model's device).
+
+        For gradients with respect to a layer or to ``x`` (give it
+        ``requires_grad``). ``layers``: names or labels, and ``"output"`` for
+        the model's return value; keyed by name. The pass stops after the
+        deepest requested layer unless the output is among them. Only this
+        thread's pass is affected (see :mod:`vizcore.capture`).
+        """
+        names = [OUTPUT if n == OUTPUT else self.layer(n).name for n in layers]
+        return self._recorder.run(x, names, in_graph=True)
