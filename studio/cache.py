@@ -4,14 +4,22 @@ Models are ``st.cache_resource``: one object per process, shared by every
 browser session (vizcore's models are safe to share). So are an image's
 activations: big tensors that ``st.cache_data`` would pickle on every read;
 every caller treats them as read-only. Everything else is ``st.cache_data``,
-keyed by small strings rather than by big objects.
+keyed by small strings rather than by big objects — except attribution maps,
+whose computation draws a progress bar: a cached function must not draw
+(Streamlit replays what it drew, and cannot replay into a bar made outside
+it), so they are kept in a small store of our own (:func:`attribution`).
 """
 from __future__ import annotations
 
 import hashlib
 import io
 import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 import streamlit as st
 import torch
@@ -22,6 +30,8 @@ from vizcore import grids, zoo
 from . import downloads
 
 CHECKPOINT_DIR = Path(tempfile.gettempdir()) / "deepvis-checkpoints"
+ATTRIBUTIONS_KEPT = 48
+"""How many attribution maps the app keeps (about 0.2 to 0.6 MB each at 224×224)."""
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
@@ -92,3 +102,39 @@ def activation_grid(model_key: tuple, image_key: str, layer: str, colormap: str,
     """A layer's maps [C, H, W] for an image tiled into one PNG, and where each channel's tile is."""
     picture, layout = grids.grid(_maps, colormap, boost, gamma)
     return downloads.png(picture), layout
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def probabilities(model_key: tuple, image_key: str, _model: vc.Model, _image) -> np.ndarray:
+    """The model's class probabilities for the image [K]."""
+    return vc.attribution.probabilities(_model, _image)
+
+
+@st.cache_resource(show_spinner=False)
+def _attributions() -> tuple[OrderedDict, threading.Lock]:
+    """Attribution maps shared by every session, least recently used first, and the lock that guards them."""
+    return OrderedDict(), threading.Lock()
+
+
+def attribution(model_key: tuple, image_key: str, method: str, target, params: dict, model: vc.Model, image,
+                progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """``vc.attribution.<method>(model, image, target, **params)``, computed once per model, image, method, target
+    and settings, and shared read-only by every session.
+
+    ``progress`` (not part of the key) goes to the long methods; when it
+    raises (Streamlit's Stop, or a rerun) nothing is kept.
+    """
+    key = (model_key, image_key, method, target, tuple(sorted(params.items())))
+    store, lock = _attributions()
+    with lock:
+        if key in store:
+            store.move_to_end(key)
+            return store[key]
+    result = getattr(vc.attribution, method)(model, image, target, **params,
+                                             **({"progress": progress} if progress else {}))
+    result.setflags(write=False)
+    with lock:
+        store[key] = result
+        while len(store) > ATTRIBUTIONS_KEPT:
+            store.popitem(last=False)
+    return result

@@ -15,6 +15,8 @@ from vizcore import filters, grids
 PAGES = {
     "activations": ['h1:has-text("Activations")', '[data-testid="stPlotlyChart"] image',  # the tiled grid
                     '[data-testid="stImage"] img', '[data-testid="stMetric"]'],
+    "attribution": ['h1:has-text("Attribution")', '[data-testid="stMetric"]',  # the class probability
+                    '[data-testid="stMain"] [data-testid="stImage"] img', 'text=Saliency segmentation'],
     "filters": ['h1:has-text("Filters")', '[data-testid="stImage"] img',  # the first layer's filters
                 '[data-testid="stPlotlyChart"] g.point'],  # the norm bars
     "": ['h1:has-text("DeepVis Studio")', '[data-testid="stPlotlyChart"]', '[data-testid="stDataFrame"]',
