@@ -10,7 +10,7 @@ No Streamlit here: everything works the same in a notebook.
 """
 import importlib
 
-from . import data
+from . import data, patches
 from .errors import DataError, ImageError, ModelError, VizError
 from .images import open_image
 from .layers import Layer
@@ -18,7 +18,7 @@ from .loading import load_model, pick_device
 from .model import Model
 
 __all__ = ["DataError", "ImageError", "Layer", "Model", "ModelError", "VizError", "attribution", "data",
-           "load_model", "open_image", "pick_device"]
+           "load_model", "open_image", "patches", "pick_device"]
 
 
 def __getattr__(name: str):

@@ -10,6 +10,12 @@
 - ``builtin("samples")``: the two photos that ship with scikit-learn
   (``load_sample_images``: china.jpg, flower.jpg), each its own class.
 - ``folder(path)``: any folder of images; subfolders are the classes.
+- ``from_zip(file)``: an uploaded zip of such a folder, unpacked safely
+  (:mod:`vizcore.unzip`).
+- ``download("cifar10" | "imagenette")``: CIFAR-10 (Krizhevsky 2009) or
+  Imagenette (fast.ai's ten easy ImageNet classes, 160 px), fetched by
+  torchvision into ``$TORCH_HOME/datasets`` once; offline, a sentence says
+  what to copy where.
 
 Every :class:`Dataset` has ``.classes`` (names), ``.fingerprint`` (a hash of its
 content: equal content, equal fingerprint, so results computed over a dataset
@@ -18,16 +24,21 @@ can be cached by it) and ``.name(i)``, a short human name for item ``i``.
 from __future__ import annotations
 
 import hashlib
+import io
 import operator
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image
 
 from .builtin import digits, shapes
 from .errors import DataError, ImageError
 from .images import open_image
+from .unzip import MAX_BYTES, MAX_FILES, extract
 
 Item = tuple[Image.Image, int]
 
@@ -110,6 +121,78 @@ def folder(path: str | Path) -> Dataset:
     return Dataset(classes, content.hexdigest()[:16], len(items),
                    lambda i: (open_image(root / items[i][0]), index[items[i][1]]),
                    lambda i: items[i][0], skipped)
+
+
+def from_zip(file, max_files: int = MAX_FILES, max_bytes: int = MAX_BYTES) -> Dataset:
+    """The images in a zip (path, bytes or file object), as :func:`folder` reads them once unpacked.
+
+    Unpacked into a temporary folder named after the zip's content (so an
+    upload sent twice is unpacked once). Members whose names would escape that
+    folder are left out, as are files that are not images; ``.skipped`` lists
+    both. Raises DataError for a file that is not a zip, or one with more
+    than ``max_files`` files or ``max_bytes`` bytes unpacked.
+    """
+    if isinstance(file, (str, Path)):
+        data = Path(file).read_bytes()
+    else:
+        data = file if isinstance(file, bytes) else file.read()
+    dest = Path(tempfile.gettempdir()) / "deepvis-zips" / hashlib.sha256(data).hexdigest()[:16]
+    done = dest / ".complete"
+    if not done.exists():
+        shutil.rmtree(dest, ignore_errors=True)  # what an interrupted unpacking left
+        dest.mkdir(parents=True)
+        try:
+            unsafe = extract(io.BytesIO(data), dest / "images", max_files, max_bytes)
+        except DataError:
+            shutil.rmtree(dest, ignore_errors=True)
+            raise
+        done.write_text("\n".join(unsafe))
+    try:
+        dataset = folder(dest / "images")
+    except DataError as e:
+        raise DataError(str(e).replace(str(dest / "images"), "The zip")) from None
+    unsafe = [name for name in done.read_text().split("\n") if name]
+    dataset.skipped = tuple(unsafe) + dataset.skipped
+    return dataset
+
+
+PUBLIC = {"cifar10": ("CIFAR-10", 163, "cifar-10-python.tar.gz"),
+          "imagenette": ("Imagenette (160 px)", 94, "imagenette2-160.tgz")}
+"""Datasets :func:`download` fetches: name -> (title, download MB, archive file)."""
+
+
+def download(name: str, split: str = "test", n: int | None = None, root: str | Path | None = None) -> Dataset:
+    """CIFAR-10 or Imagenette through torchvision, downloaded into ``root`` (default ``$TORCH_HOME/datasets``) once.
+
+    split: "test" (CIFAR-10's test batch, Imagenette's val folder) or "train";
+    n: the first ``n`` images. Raises DataError with one sentence when the
+    data is neither there nor downloadable.
+    """
+    from torchvision import datasets  # here: importing it costs start-up time the other datasets do not need
+
+    if name not in PUBLIC:
+        raise DataError(f"There is no downloadable dataset {name!r}; choose {' or '.join(PUBLIC)}.")
+    if split not in ("train", "test"):
+        raise DataError(f"The {name} dataset has the splits train and test, not {split!r}.")
+    title, megabytes, archive = PUBLIC[name]
+    root = Path(root) if root is not None else Path(torch.hub.get_dir()).parent / "datasets"
+    try:
+        if name == "cifar10":
+            source = datasets.CIFAR10(root, train=split == "train", download=True)
+            classes, labels, files = source.classes, source.targets, f"{len(source)}"
+        else:
+            source = datasets.Imagenette(root, split="train" if split == "train" else "val", size="160px",
+                                         download=True)
+            classes = [names[0] for names in source.classes]
+            labels = [label for _, label in source._samples]
+            files = " ".join(Path(path).name for path, _ in source._samples)
+    except (OSError, RuntimeError) as e:  # urllib's URLError is an OSError
+        raise DataError(f"{title} ({megabytes} MB) is not in {root} and could not be downloaded "
+                        f"({getattr(e, 'reason', e)}): connect to the internet, or copy {archive} into {root}/, "
+                        "or scan the built-in shapes or digits.") from e
+    count = len(source) if n is None else min(n, len(source))
+    return Dataset(classes, _hash(f"{name} {split} n={count} {files}"), count,
+                   lambda i: (source[i][0].convert("RGB"), labels[i]), lambda i: f"{classes[labels[i]]} #{i}")
 
 
 def _image_bytes(path: Path) -> bytes | None:
