@@ -13,6 +13,7 @@ navigation = st.navigation([
     st.Page("pages/home.py", title="Model & prediction", icon=":material/home:", default=True),
     st.Page("pages/filters.py", title="Filters", icon=":material/filter_center_focus:", url_path="filters"),
     st.Page("pages/activations.py", title="Activations", icon=":material/grid_view:", url_path="activations"),
+    st.Page("pages/patches.py", title="Max patches", icon=":material/apps:", url_path="patches"),
     st.Page("pages/attribution.py", title="Attribution", icon=":material/highlight:", url_path="attribution"),
 ])
 sidebar.render()

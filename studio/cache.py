@@ -7,7 +7,8 @@ every caller treats them as read-only. Everything else is ``st.cache_data``,
 keyed by small strings rather than by big objects — except attribution maps,
 whose computation draws a progress bar: a cached function must not draw
 (Streamlit replays what it drew, and cannot replay into a bar made outside
-it), so they are kept in a small store of our own (:func:`attribution`).
+it), so they are kept in a small store of our own (:func:`attribution`), as
+are max-patch scans (:func:`scan`), which also draw one.
 """
 from __future__ import annotations
 
@@ -25,13 +26,16 @@ import streamlit as st
 import torch
 
 import vizcore as vc
-from vizcore import grids, zoo
+from vizcore import grids, scancache, zoo
+from vizcore.patches import TopK
 
 from . import downloads
 
 CHECKPOINT_DIR = Path(tempfile.gettempdir()) / "deepvis-checkpoints"
 ATTRIBUTIONS_KEPT = 48
 """How many attribution maps the app keeps (about 0.2 to 0.6 MB each at 224×224)."""
+SCANS_KEPT = 32
+"""How many max-patch scans the app keeps (channels × k × 32 bytes each: under 1 MB for 4096 units and k = 9)."""
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
@@ -110,10 +114,30 @@ def probabilities(model_key: tuple, image_key: str, _model: vc.Model, _image) ->
     return vc.attribution.probabilities(_model, _image)
 
 
+class _Store:
+    """Results shared by every session, least recently used first, at most ``kept`` of them, behind a lock."""
+
+    def __init__(self, kept: int):
+        self.kept, self.items, self.lock = kept, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        """The result stored under ``key`` (now the most recently used), or None."""
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+            return self.items.get(key)
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.kept:
+                self.items.popitem(last=False)
+
+
 @st.cache_resource(show_spinner=False)
-def _attributions() -> tuple[OrderedDict, threading.Lock]:
-    """Attribution maps shared by every session, least recently used first, and the lock that guards them."""
-    return OrderedDict(), threading.Lock()
+def _attributions() -> _Store:
+    """Attribution maps shared by every session."""
+    return _Store(ATTRIBUTIONS_KEPT)
 
 
 def attribution(model_key: tuple, image_key: str, method: str, target, params: dict, model: vc.Model, image,
@@ -125,16 +149,49 @@ def attribution(model_key: tuple, image_key: str, method: str, target, params: d
     raises (Streamlit's Stop, or a rerun) nothing is kept.
     """
     key = (model_key, image_key, method, target, tuple(sorted(params.items())))
-    store, lock = _attributions()
-    with lock:
-        if key in store:
-            store.move_to_end(key)
-            return store[key]
-    result = getattr(vc.attribution, method)(model, image, target, **params,
-                                             **({"progress": progress} if progress else {}))
-    result.setflags(write=False)
-    with lock:
-        store[key] = result
-        while len(store) > ATTRIBUTIONS_KEPT:
-            store.popitem(last=False)
+    store = _attributions()
+    result = store.get(key)
+    if result is None:
+        result = getattr(vc.attribution, method)(model, image, target, **params,
+                                                 **({"progress": progress} if progress else {}))
+        result.setflags(write=False)
+        store.put(key, result)
+    return result
+
+
+@st.cache_resource(show_spinner="Reading the dataset…", max_entries=8)
+def dataset(name: str, n: int | None) -> vc.data.Dataset:
+    """A built-in or downloadable dataset's test split (``n`` images; None: the whole of it).
+
+    Raises vc.DataError (not cached) when a download is needed and fails.
+    """
+    if name in vc.data.PUBLIC:
+        return vc.data.download(name, split="test", n=n)
+    return vc.data.builtin(name, split="test", n=n)
+
+
+@st.cache_resource(show_spinner=False)
+def _scans() -> _Store:
+    """Max-patch scans shared by every session."""
+    return _Store(SCANS_KEPT)
+
+
+def stored_scan(model_key: tuple, dataset_: vc.data.Dataset, layer: str, k: int, model: vc.Model) -> TopK | None:
+    """The scan of ``layer`` over the dataset for this model and ``k``, if some session (or an earlier run, on disk)
+    has made it."""
+    key = (model_key, dataset_.fingerprint, layer, k)
+    result = _scans().get(key)
+    if result is None:
+        result = scancache.load(model, dataset_, layer, k)
+        if result is not None:
+            _scans().put(key, result)
+    return result
+
+
+def scan(model_key: tuple, dataset_: vc.data.Dataset, layer: str, k: int, model: vc.Model,
+         progress: Callable[[int, int], None]) -> TopK:
+    """``vc.patches.scan`` of one layer, kept for every session and on disk (``vizcore.scancache``); when
+    ``progress`` raises (Stop) nothing is kept."""
+    result = scancache.cached_scan(model, dataset_, layer, k, progress=progress)
+    _scans().put((model_key, dataset_.fingerprint, layer, k), result)
     return result

@@ -17,6 +17,7 @@ PAGES = {
                     '[data-testid="stImage"] img', '[data-testid="stMetric"]'],
     "attribution": ['h1:has-text("Attribution")', '[data-testid="stMetric"]',  # the class probability
                     '[data-testid="stMain"] [data-testid="stImage"] img', 'text=Saliency segmentation'],
+    "patches": ['h1:has-text("Max patches")', 'button:has-text("Run scan")'],  # no scan until asked for
     "filters": ['h1:has-text("Filters")', '[data-testid="stImage"] img',  # the first layer's filters
                 '[data-testid="stPlotlyChart"] g.point'],  # the norm bars
     "": ['h1:has-text("DeepVis Studio")', '[data-testid="stPlotlyChart"]', '[data-testid="stDataFrame"]',
