@@ -52,7 +52,7 @@ if layer.is_map:
         metrics[0].metric("Max activation", f"{peak:.3g}", help=f"At row {y}, column {x} of the map.")
         metrics[1].metric("Rank in layer", f"{rank} of {count}", help="Channels ordered by their maximum.")
         enlarged, _ = grids.grid(values[unit:unit + 1], colormap, width=240)
-        seen = model.deprocess(model.preprocess(image))
+        seen = model.view(image)
         overlaid = units.overlay(seen, values[unit], colormap)
         st.image([enlarged, overlaid], width=240,
                  caption=[f"unit {unit}: {layer.shape[1]}×{layer.shape[2]} map, peak at ({y}, {x})",

@@ -44,7 +44,7 @@ def show_progress(bar, title: str, done: int, total: int) -> None:
 model, model_key = sidebar.current_model()
 image, image_key = sidebar.current_image()
 size = model.input_size
-seen = model.deprocess(model.preprocess(image))
+seen = model.view(image)
 
 st.title("Attribution")
 st.caption("Which pixels of the image in the sidebar matter for a class, or for one unit inside the network. "

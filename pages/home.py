@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from studio import cache, charts, sidebar
+from vizcore import units
 
 model, model_key = sidebar.current_model()
 image, image_key = sidebar.current_image()
@@ -12,10 +13,10 @@ st.caption(f"**{model.name}** · {model.source} · {len(model.categories)} class
 
 left, right = st.columns([1, 2])
 with left:
-    st.image(model.deprocess(model.preprocess(image)), width="stretch",
+    st.image(model.view(image), width="stretch",
              caption=f"What the network sees: {model.input_size}×{model.input_size} pixels after resizing and cropping")
 with right:
-    predictions = cache.predictions(model_key, image_key, model, image)
+    predictions = units.ranked(cache.probabilities(model_key, image_key, model, image), model.categories)
     st.subheader("Top-5 classes")
     st.plotly_chart(charts.top_k_bars(predictions), width="stretch")
     table = pd.DataFrame(predictions, columns=["class", "probability"])

@@ -124,7 +124,7 @@ st.subheader("Where a patch comes from")
 rank = st.selectbox("Patch", range(k), key="patches_pick",
                     format_func=lambda r: f"#{r + 1} · {table['source'][r]} · {table['activation'][r]:.3g}")
 img, box = seen[rank]
-whole = [outline(model.deprocess(model.preprocess(img)), box)] + ([outline(views[rank], box)] if views else [])
+whole = [outline(model.view(img), box)] + ([outline(views[rank], box)] if views else [])
 captions = [f"{table['source'][rank]}: the unit's field at ({table['y'][rank]}, {table['x'][rank]})",
             f"{VIEWS[view]} for the unit there"]
 st.image(whole, width=256, caption=captions[:len(whole)], output_format="PNG")

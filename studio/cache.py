@@ -70,12 +70,6 @@ def gallery() -> dict[str, object]:
     return images
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def predictions(model_key: tuple, image_key: str, _model: vc.Model, _image, k: int = 5) -> list[tuple[str, float]]:
-    """Top-k predictions of the shared model for an image (keys identify both)."""
-    return _model.predict(_image, k=k)
-
-
 @st.cache_resource(max_entries=16, show_spinner=False)
 def decoded_image(digest: str, _data: bytes, name: str):
     """An uploaded image decoded once per content (raises vc.ImageError, not cached)."""
@@ -110,8 +104,8 @@ def activation_grid(model_key: tuple, image_key: str, layer: str, colormap: str,
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def probabilities(model_key: tuple, image_key: str, _model: vc.Model, _image) -> np.ndarray:
-    """The model's class probabilities for the image [K]."""
-    return vc.attribution.probabilities(_model, _image)
+    """The model's class probabilities for the image [K] (keys identify both)."""
+    return _model.probabilities(_image)
 
 
 class _Store:

@@ -55,7 +55,7 @@ def overlay(app, values) -> np.ndarray:
 def test_the_predicted_class_by_saliency_guided_backprop_and_grad_cam(app, stores):
     open_page(app, "attribution")
     model, image = current(app)
-    probs = attribution.probabilities(model, image)
+    probs = model.probabilities(image)
     target = int(probs.argmax())
     assert [(m.label, m.value) for m in app.metric] == [(f"p({model.categories[target]})", f"{probs[target]:.1%}")]
     shown = pictures(app, stores)
@@ -100,7 +100,7 @@ def test_every_method_with_its_settings_on_a_chosen_class(app, stores):
                                   np.asarray(attribution.gradient_picture(deconv)))
     np.testing.assert_array_equal(shown[f"red for the score, blue against; total {integrated.sum():.3g}"][0],
                                   np.asarray(attribution.heatmap(integrated, "blue-white-red")))
-    probability = attribution.probabilities(model, image)[4] - drops
+    probability = model.probabilities(image)[4] - drops
     np.testing.assert_array_equal(shown["class probability, window at each position"][0],
                                   np.asarray(attribution.heatmap(probability, size=64, vmax=1.0)))
     np.testing.assert_array_equal(shown["its drop, per pixel, over the image"][0],

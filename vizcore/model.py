@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import torch
 from PIL import Image
 from torch import nn
@@ -17,7 +18,7 @@ from torch import nn
 from .capture import OUTPUT, Recorder
 from .layers import Layer, discover
 from .transforms import Preprocessing
-from .units import top_classes
+from .units import ranked
 
 
 class Model:
@@ -65,11 +66,20 @@ class Model:
         """Normalised tensor [1, 3, H, W] or [3, H, W] -> PIL RGB (inverse of :meth:`preprocess`)."""
         return self.preprocessing.to_image(x)
 
+    def view(self, img: Image.Image) -> Image.Image:
+        """The image as the network sees it: resized and cropped to its input, as PIL RGB."""
+        return self.deprocess(self.preprocess(img))
+
+    def probabilities(self, img: Image.Image | torch.Tensor) -> np.ndarray:
+        """Softmax over the classes [K] for a PIL image or a preprocessed tensor [1, 3, H, W]."""
+        x = self.preprocess(img) if isinstance(img, Image.Image) else img.to(self.device)
+        with torch.inference_mode():
+            logits = self.module(x)[0]
+        return torch.softmax(logits.float(), dim=0).cpu().numpy()
+
     def predict(self, img: Image.Image, k: int = 5) -> list[tuple[str, float]]:
         """The ``k`` most probable ``(label, probability)`` pairs, most probable first."""
-        with torch.inference_mode():
-            logits = self.module(self.preprocess(img))[0]
-        return top_classes(logits, self.categories, k)
+        return ranked(self.probabilities(img), self.categories, k)
 
     def activations(self, img: Image.Image, layers=None) -> dict[str, torch.Tensor]:
         """``{layer name: tensor [C, H, W] or [D]}`` (cpu, float32) from one forward pass.

@@ -107,7 +107,7 @@ def crop(m: Model, img: Image.Image, layer: str, y: int, x: int) -> Image.Image:
     where the field reaches past the image, the patch is black there.
     A vector layer sees the whole image.
     """
-    return cut(m.deprocess(m.preprocess(img)), receptive_field(m, layer, y, x, clip=False))
+    return cut(m.view(img), receptive_field(m, layer, y, x, clip=False))
 
 
 def cut(picture: Image.Image, box: Box, fill=(0, 0, 0)) -> Image.Image:

@@ -84,6 +84,10 @@ def overlay(image: Image.Image, channel_map: torch.Tensor, colormap: str = "viri
 
 def top_classes(logits: torch.Tensor, categories: list[str], k: int = 5) -> list[tuple[str, float]]:
     """The ``k`` most probable (class, softmax probability) of an output layer's values, most probable first."""
-    probs = torch.softmax(logits.float().flatten(), dim=0)
-    values, indices = torch.topk(probs, min(k, len(probs)))
+    return ranked(torch.softmax(logits.float().flatten(), dim=0), categories, k)
+
+
+def ranked(probabilities, categories: list[str], k: int = 5) -> list[tuple[str, float]]:
+    """The ``k`` largest of class ``probabilities`` [K] (tensor or array) as (class, probability), largest first."""
+    values, indices = torch.topk(torch.as_tensor(probabilities).flatten(), min(k, len(probabilities)))
     return [(categories[i], float(p)) for p, i in zip(values, indices)]

@@ -32,8 +32,8 @@ from .gradients import BASELINES, baseline_image, integrated_gradients, saliency
 from .guided import deconvnet, guided_backprop
 from .occlusion import occlusion, occlusion_map, positions
 from .pictures import cutout, foreground, gradient_picture, heatmap, magnitude
-from .targets import Unit, probabilities
+from .targets import Unit
 
 __all__ = ["BASELINES", "Unit", "baseline_image", "cutout", "deconvnet", "default_layer", "foreground",
            "grad_cam", "gradient_picture", "guided_backprop", "heatmap", "integrated_gradients", "magnitude",
-           "occlusion", "occlusion_map", "positions", "probabilities", "saliency", "smoothgrad"]
+           "occlusion", "occlusion_map", "positions", "saliency", "smoothgrad"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from PIL import Image
 
@@ -54,13 +53,6 @@ def grey(m: Model, level: float) -> torch.Tensor:
     mean = torch.tensor(m.preprocessing.mean, dtype=torch.float32)
     std = torch.tensor(m.preprocessing.std, dtype=torch.float32)
     return ((level / 255.0 - mean) / std).view(1, 3, 1, 1).to(m.device)
-
-
-def probabilities(m: Model, img: Image.Image | torch.Tensor) -> np.ndarray:
-    """The model's softmax over its classes for the image [K]."""
-    with torch.inference_mode():
-        logits = m.module(as_input(m, img))[0]
-    return torch.softmax(logits.float(), dim=0).cpu().numpy()
 
 
 def class_index(m: Model, x: torch.Tensor, target: int | None) -> int:
