@@ -11,18 +11,21 @@ No Streamlit here: everything works the same in a notebook.
 import importlib
 
 from . import data, patches
+from .optimising import Step
 from .errors import DataError, ImageError, ModelError, VizError
 from .images import open_image
 from .layers import Layer
 from .loading import load_model, pick_device
 from .model import Model
 
-__all__ = ["DataError", "ImageError", "Layer", "Model", "ModelError", "VizError", "attribution", "data",
-           "load_model", "open_image", "patches", "pick_device"]
+__all__ = ["DataError", "ImageError", "Layer", "Model", "ModelError", "Step", "VizError", "attribution", "data",
+           "embed", "load_model", "open_image", "patches", "pick_device", "style", "synthesis"]
+LAZY = {"attribution", "embed", "style", "synthesis"}
 
 
 def __getattr__(name: str):
-    """``vc.attribution`` is imported on first use: it brings Captum (and matplotlib), a second at start-up."""
-    if name == "attribution":
-        return importlib.import_module(".attribution", __name__)
+    """The method families are imported on first use (``vc.attribution`` brings Captum, ``vc.embed`` scikit-learn's
+    manifold learners): a page that needs none of them starts a second sooner."""
+    if name in LAZY:
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'vizcore' has no attribute {name!r}")
