@@ -6,9 +6,11 @@ unit's strongest images and where on them it peaks; each patch is the
 unit's receptive field there (``vc.patches.crop``), shown beside the
 guided-backprop (Springenberg et al. 2015) or deconvnet (Zeiler & Fergus)
 view of that unit at that place. A scan runs once per model, dataset,
-layer and k, on request, with a progress bar and Streamlit's Stop, and is
-kept for every session and on disk (``cache.scan``). The layer and unit are the ones
-picked on the Activations page (``studio.selection``).
+layer and k, on request (several layers in one pass if asked), with a
+progress bar (images/s, time left) and Streamlit's Stop, and is kept for
+every session and on disk (``cache.scan``). The dataset comes from
+``studio.datasets``; the layer and unit are the ones picked on the
+Activations page (``studio.selection``).
 """
 from functools import partial
 
@@ -18,13 +20,12 @@ import streamlit as st
 from PIL import Image
 
 import vizcore as vc
-from studio import cache, downloads, selection, sidebar
+from studio import cache, datasets, downloads, selection, sidebar
 from vizcore import grids
 from vizcore.attribution import Unit, gradient_picture
 from vizcore.patches import crop, cut, outline, source
+from vizcore.throughput import Meter
 
-DATASETS = {"shapes": "built-in shapes", "digits": "built-in digits", "samples": "sample photos",
-            **{name: f"{title} (download {mb} MB once)" for name, (title, mb, _) in vc.data.PUBLIC.items()}}
 VIEWS = {"guided_backprop": "guided backprop", "deconvnet": "deconvnet"}
 PER_ROW = 3
 TILE = 112  # pixels on a side for a patch on screen
@@ -36,8 +37,8 @@ def enlarged(picture: Image.Image) -> Image.Image:
     return picture.resize((picture.width * scale, picture.height * scale), Image.Resampling.NEAREST)
 
 
-def show_progress(bar, done: int, total: int) -> None:
-    bar.progress(done / total, text=f"Scanning: {done} of {total} images")
+def show_progress(bar, meter: Meter, what: str, done: int, total: int) -> None:
+    bar.progress(done / total, text=f"Scanning {what}: {meter(done, total)}")
 
 
 model, model_key = sidebar.current_model()
@@ -47,22 +48,10 @@ st.caption("For one unit, the patches of a dataset that excite it most (Zeiler &
            "receptive field where it peaks, beside the pixels it responds to there.")
 
 top_row = st.columns([2, 1, 1, 3])
-names = list(DATASETS)
-data_name = top_row[0].selectbox("Dataset", names, format_func=DATASETS.get, key="patches_data",
-                                 index=names.index("digits" if model.name == "builtin-digits" else "shapes"))
-if data_name == "samples":
-    n = None
-else:
-    n = int(top_row[1].number_input("Images", 1, 5000, 500, step=100, key="patches_n",
-                                    help="How many images of the test split to scan."))
 k = top_row[2].slider("Top k", 1, 16, 9, key="patches_k")
 with top_row[3]:
     layer = selection.layer_selectbox(model, "Layer", key="patches_layer")
-try:
-    dataset = cache.dataset(data_name, n)
-except vc.DataError as e:
-    st.error(str(e))
-    st.stop()
+dataset = datasets.pick(model, "patches", top_row[0], top_row[1])
 count = layer.shape[0]
 unit = selection.index_input(f"Unit (0–{count - 1})", count, key="patches_unit")
 name = f"{model.name}-{layer.label}-unit{unit}"
@@ -73,11 +62,16 @@ if top is None:
     with offer.container():
         st.info(f"{layer.title} has not been scanned over these {len(dataset)} images yet: "
                 "one forward pass per 64 images finds every unit's top patches at once.")
+        titles = {candidate.name: selection.layer_title(candidate) for candidate in model.layers}
+        also = st.multiselect("Also scan these layers in the same pass", list(titles), format_func=titles.get,
+                              key="patches_also", help="Each is then kept on its own, ready when you pick it.")
         run = st.button("Run scan", type="primary", key="patches_run")
     if not run:
         st.stop()
-    bar = st.progress(0.0, text="Scanning…")
-    top = cache.scan(model_key, dataset, layer.name, k, model, partial(show_progress, bar))
+    scanned = list(dict.fromkeys([layer.name, *also]))
+    bar = st.progress(0.0, text="Starting the scan: the first images are being read…")
+    what = ", ".join(model.layer(scanned_layer).label for scanned_layer in scanned)
+    top = cache.scan(model_key, dataset, scanned, k, model, partial(show_progress, bar, Meter(), what))[layer.name]
     bar.empty()
     offer.empty()
 

@@ -7,8 +7,10 @@ every caller treats them as read-only. Everything else is ``st.cache_data``,
 keyed by small strings rather than by big objects — except attribution maps,
 whose computation draws a progress bar: a cached function must not draw
 (Streamlit replays what it drew, and cannot replay into a bar made outside
-it), so they are kept in a small store of our own (:func:`attribution`), as
-are max-patch scans (:func:`scan`), which also draw one.
+it), so they are kept in small stores of our own (:class:`_Store`): attribution
+maps (:func:`attribution`), max-patch scans (:func:`scan`), style-transfer
+results (:func:`keep_style`) and embedding features and maps (:func:`_kept`),
+which all draw one.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ import torch
 
 import vizcore as vc
 from vizcore import grids, scancache, zoo
+from vizcore.batches import default_workers
 from vizcore.patches import TopK
 
 from . import downloads
@@ -164,6 +167,18 @@ def dataset(name: str, n: int | None) -> vc.data.Dataset:
     return vc.data.builtin(name, split="test", n=n)
 
 
+@st.cache_resource(show_spinner="Unpacking the zip…", max_entries=4)
+def zip_dataset(digest: str, _data: bytes) -> vc.data.Dataset:
+    """An uploaded zip of images, unpacked once per content (raises vc.DataError, not cached)."""
+    return vc.data.from_zip(_data)
+
+
+@st.cache_resource(show_spinner="Reading the folder…", max_entries=4)
+def folder_dataset(path: str, state: tuple) -> vc.data.Dataset:
+    """A folder of images on the server, read again when ``state`` (its files' count and times) changes."""
+    return vc.data.folder(path)
+
+
 @st.cache_resource(show_spinner=False)
 def _scans() -> _Store:
     """Max-patch scans shared by every session."""
@@ -182,10 +197,87 @@ def stored_scan(model_key: tuple, dataset_: vc.data.Dataset, layer: str, k: int,
     return result
 
 
-def scan(model_key: tuple, dataset_: vc.data.Dataset, layer: str, k: int, model: vc.Model,
-         progress: Callable[[int, int], None]) -> TopK:
-    """``vc.patches.scan`` of one layer, kept for every session and on disk (``vizcore.scancache``); when
-    ``progress`` raises (Stop) nothing is kept."""
-    result = scancache.cached_scan(model, dataset_, layer, k, progress=progress)
-    _scans().put((model_key, dataset_.fingerprint, layer, k), result)
+def scan(model_key: tuple, dataset_: vc.data.Dataset, layers: list[str], k: int, model: vc.Model,
+         progress: Callable[[int, int], None]) -> dict[str, TopK]:
+    """``vc.patches.scan`` of ``layers`` (names) in one pass, with worker processes reading the images, each layer
+    kept for every session and on disk on its own (``vizcore.scancache``); when ``progress`` raises (Stop) nothing
+    is kept."""
+    result = scancache.cached_scans(model, dataset_, layers, k, progress=progress, workers=default_workers())
+    for layer, top in result.items():
+        _scans().put((model_key, dataset_.fingerprint, layer, k), top)
     return result
+
+
+STYLES_KEPT = 12
+"""How many style results the app keeps (a sweep: 8 pictures and their loss curves, a few MB at 512 pixels)."""
+
+
+@st.cache_resource(show_spinner=False)
+def _styles() -> _Store:
+    """Textures, style transfers and trade-off sweeps shared by every session."""
+    return _Store(STYLES_KEPT)
+
+
+@st.cache_resource(show_spinner=False)
+def style_samples(size: int = 256) -> dict:
+    """The generated style images by name (``vc.style.SAMPLES``), drawn once (read-only)."""
+    return {name: vc.style.sample(name, size) for name in vc.style.SAMPLES}
+
+
+def stored_style(key: tuple):
+    """The texture, transfer or sweep made with these settings if some session has made it, else None."""
+    return _styles().get(key)
+
+
+def keep_style(key: tuple, result) -> None:
+    """Keep a finished texture, transfer or sweep for every session (a stopped one is not kept)."""
+    _styles().put(key, result)
+
+
+EMBEDDINGS_KEPT = 16
+"""How many features, maps and placed images the app keeps (features: N × D × 4 bytes, 8 MB for 2000 × 4096)."""
+
+
+@st.cache_resource(show_spinner=False)
+def _embeddings() -> _Store:
+    """Features, maps and placed points of the Embeddings page, shared by every session."""
+    return _Store(EMBEDDINGS_KEPT)
+
+
+def _kept(key: tuple, make: Callable[[], object]):
+    """The result stored under ``key``, or ``make()`` kept for every session (nothing is kept when it raises)."""
+    result = _embeddings().get(key)
+    if result is None:
+        result = make()
+        _embeddings().put(key, result)
+    return result
+
+
+def embedding_features(model_key: tuple, dataset_: vc.data.Dataset, layer: str, model: vc.Model,
+                       progress: Callable[[int, int], None]) -> vc.embed.Features:
+    """``vc.embed.extract`` of ``layer`` over the dataset, kept for every session and on disk."""
+    return _kept(("features", model_key, dataset_.fingerprint, layer),
+                 lambda: vc.embed.extract(model, dataset_, layer, progress=progress))
+
+
+def embedding_map(model_key: tuple, dataset_: vc.data.Dataset, layer: str, method: str, seed: int, vectors,
+                  progress: Callable[[int, int], None]) -> vc.embed.Map:
+    """``vc.embed.fit`` of the dataset's features by ``method``, kept for every session (a map places new points).
+
+    t-SNE runs on one thread: the server's cores are shared by its sessions, and more threads on busy cores are
+    slower (``benchmarks/embed.py``)."""
+    return _kept(("map", model_key, dataset_.fingerprint, layer, method, seed),
+                 lambda: vc.embed.fit(vectors, method, seed, progress, threads=1))
+
+
+def placed(model_key: tuple, dataset_: vc.data.Dataset, layer: str, method: str, seed: int, image_key: str,
+           vector, map_: vc.embed.Map) -> np.ndarray:
+    """Where the map puts an image's vector (x, y), kept for every session."""
+    return _kept(("placed", model_key, dataset_.fingerprint, layer, method, seed, image_key),
+                 lambda: map_.place(vector))
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading the images as the network sees them…")
+def pixels(model_key: tuple, fingerprint: str, _model: vc.Model, _dataset: vc.data.Dataset) -> np.ndarray:
+    """Every image of the dataset in the network's input pixels [N, 3·H·W] (read-only)."""
+    return vc.embed.pixels(_model, _dataset)

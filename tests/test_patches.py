@@ -189,7 +189,9 @@ def test_the_command_line_scan_writes_what_scan_computes(tmp_path, capsys):
         np.testing.assert_array_equal(saved[f"{label}.indices"], expected[name].indices.numpy())
         np.testing.assert_array_equal(saved[f"{label}.positions"], expected[name].positions.numpy())
         np.testing.assert_allclose(saved[f"{label}.values"], expected[name].values.numpy(), rtol=1e-5)
-    assert saved["names"][0] == "circle 0" and "wrote" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert saved["names"][0] == "circle 0" and "wrote" in printed.out
+    assert printed.err.split("\r")[-1].startswith("50 of 50 images · ") and "images/s" in printed.err
 
 
 def test_the_command_line_explains_a_mistake_in_one_sentence(capsys):
@@ -199,14 +201,27 @@ def test_the_command_line_explains_a_mistake_in_one_sentence(capsys):
     assert capsys.readouterr().err.strip() == "error: builtin-shapes has no layer 'conv9'."
 
 
+def test_ctrl_c_stops_the_command_line_scan_without_writing(tmp_path, capsys, monkeypatch):
+    def interrupted(*args, progress, **kwargs):
+        progress(64, 500)
+        raise KeyboardInterrupt  # what Ctrl+C raises in the middle of the scan
+
+    monkeypatch.setattr("vizcore.__main__.scan", interrupted)
+    out = tmp_path / "top.npz"
+    with pytest.raises(SystemExit) as stop:
+        main(["scan", "--model", "builtin-shapes", "--data", "shapes", "--layers", "conv5", "--out", str(out)])
+    assert stop.value.code == 130 and not out.exists()
+    assert capsys.readouterr().err.split("\n")[-2] == "stopped: nothing written."
+
+
 def test_scans_kept_on_disk_come_back_without_running_the_network(tmp_path, monkeypatch):
     monkeypatch.setenv("DEEPVIS_CACHE", str(tmp_path))
     m, dataset = small_net(), vc.data.builtin("shapes", n=12)
-    first = scancache.cached_scan(m, dataset, "1", k=3)
+    first = scancache.cached_scans(m, dataset, ["1"], k=3)["1"]
     twin = small_net()  # the same weights in a new object: a restarted process
     calls = []
     twin.module[0].register_forward_pre_hook(lambda *_: calls.append(1))
-    again = scancache.cached_scan(twin, dataset, "1", k=3)
+    again = scancache.cached_scans(twin, dataset, ["1"], k=3)["1"]
     assert not calls and torch.equal(again.indices, first.indices) and torch.equal(again.values, first.values)
     assert torch.equal(again.positions, first.positions)
     other_weights = small_net()

@@ -1,4 +1,7 @@
 """The Max patches page through Streamlit's AppTest: its table and pictures are what vizcore computes on its own."""
+import io
+import zipfile
+
 import numpy as np
 import pytest
 import torch
@@ -13,8 +16,9 @@ from vizcore.patches import crop, cut, outline, receptive_field, scan
 
 @pytest.fixture(autouse=True)
 def no_scans(tmp_path, monkeypatch):
-    """Every test starts with no scan kept, in memory (shared by the whole process) or on disk."""
+    """Every test starts with no scan kept, in memory (shared by the whole process) or on disk; scans use workers."""
     monkeypatch.setenv("DEEPVIS_CACHE", str(tmp_path))
+    monkeypatch.setenv("DEEPVIS_WORKERS", "2")  # the page's scans read images in worker processes
     cache._scans.clear()
 
 
@@ -84,7 +88,7 @@ def test_a_stopped_scan_is_not_kept():
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        cache.scan(("builtin-shapes", "default", None), dataset, "features.0", 9, model, stop)
+        cache.scan(("builtin-shapes", "default", None), dataset, ["features.0"], 9, model, stop)
     assert cache.stored_scan(("builtin-shapes", "default", None), dataset, "features.0", 9, model) is None
 
 
@@ -129,3 +133,83 @@ def test_a_dataset_that_cannot_be_downloaded_gets_its_sentence(app, tmp_path, mo
     assert not app.exception and not app.button
     sentence = app.error[0].value
     assert sentence.startswith("CIFAR-10 (163 MB) is not in ") and "could not be downloaded" in sentence
+
+
+def zip_of_images(count: int, extras: dict[str, bytes]) -> bytes:
+    """A zip with ``count`` PNG shapes in two class folders, plus ``extras`` (name -> bytes)."""
+    shapes = vc.data.builtin("shapes", n=count)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        for i in range(count):
+            png = io.BytesIO()
+            shapes[i][0].save(png, "PNG")
+            z.writestr(f"pictures/{'odd' if i % 2 else 'even'}/{i:02}.png", png.getvalue())
+        for name, data in extras.items():
+            z.writestr(name, data)
+    return archive.getvalue()
+
+
+def test_an_uploaded_zip_is_scanned_and_its_skipped_files_counted(app):
+    data = zip_of_images(12, {"pictures/notes.txt": b"not an image", "../escape.png": b"x"})
+    open_page(app, "patches")
+    app.selectbox(key="patches_data").select("zip").run()
+    assert "Upload a zip" in app.info[0].value and not app.button  # nothing to scan yet
+    app.file_uploader(key="patches_zip").upload("pictures.zip", data, "application/zip").run()
+    assert any("12 images in 2 classes; 2 files skipped" in caption.value for caption in app.caption)
+    run_scan(app)
+    model, _ = current(app)
+    dataset = vc.data.from_zip(data)
+    layer = app.session_state["selected_layer"]
+    top = scan(model, dataset, [layer], k=9)[layer]
+    table = app.dataframe[0].value
+    assert table["source"].tolist() == [dataset.name(int(i)) for i in top.indices[0]]
+    np.testing.assert_allclose(table["activation"], top.values[0].numpy(), rtol=1e-5)
+
+
+def test_a_bad_zip_and_a_missing_folder_get_their_sentence(app, tmp_path):
+    open_page(app, "patches")
+    app.selectbox(key="patches_data").select("zip").run()
+    app.file_uploader(key="patches_zip").upload("broken.zip", b"PK\x03\x04 not really", "application/zip").run()
+    assert not app.exception and not app.button
+    assert app.error[0].value.startswith("This file is not a readable zip archive")
+    app.selectbox(key="patches_data").select("folder").run()
+    app.text_input(key="patches_folder").input(str(tmp_path / "nowhere")).run()
+    assert not app.exception and app.error[0].value == f"{tmp_path / 'nowhere'} is not a folder."
+
+
+def test_a_folder_on_disk_is_scanned(app, tmp_path):
+    shapes = vc.data.builtin("shapes", n=10)
+    for i in range(10):
+        shapes[i][0].save(tmp_path / f"shape{i}.jpg", quality=90)
+    open_page(app, "patches")
+    app.selectbox(key="patches_data").select("folder").run()
+    app.text_input(key="patches_folder").input(str(tmp_path)).run()
+    run_scan(app)
+    model, _ = current(app)
+    dataset = vc.data.folder(tmp_path)
+    layer = app.session_state["selected_layer"]
+    top = scan(model, dataset, [layer], k=9)[layer]
+    assert app.dataframe[0].value["source"].tolist() == [dataset.name(int(i)) for i in top.indices[0]]
+
+
+def test_layers_scanned_in_one_pass_are_each_ready_afterwards(app):
+    open_page(app, "patches")
+    app.number_input(key="patches_n").set_value(200).run()
+    app.slider(key="patches_k").set_value(3).run()
+    model, _ = current(app)
+    first = app.session_state["selected_layer"]
+    batches = []
+    handle = model.module.features[0].register_forward_pre_hook(lambda _, inputs: batches.append(len(inputs[0])))
+    try:
+        app.multiselect(key="patches_also").select("features.10").select("classifier.4").run()
+        run_scan(app)
+    finally:
+        handle.remove()
+    assert [size for size in batches if size > 1] == [64, 64, 64, 8]  # 200 images, once, for the three layers
+    dataset = vc.data.builtin("shapes", n=200)
+    for layer in ("features.10", "classifier.4"):
+        app.selectbox(key="patches_layer").select(layer).run()
+        assert not app.info and not app.exception  # already scanned
+        top = scan(model, dataset, [layer], k=3)[layer]
+        assert app.dataframe[0].value["image"].tolist() == top.indices[app.session_state["selected_unit"]].tolist()
+    assert first not in ("features.10", "classifier.4")

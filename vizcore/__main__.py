@@ -3,9 +3,12 @@
     python -m vizcore scan --model alexnet --data photos/ --layers conv5 fc7 --k 9 --out top9.npz
 
 ``--data`` is a folder of images or a built-in dataset (shapes, digits,
-samples; test split). The result is one .npz with, per layer label,
-``<label>.values``, ``<label>.indices`` and ``<label>.positions``, and the
-dataset's item names as ``names``. A mistake (unknown model, layer or
+samples; test split). ``--workers`` processes decode the images while the
+network runs (default: :func:`vizcore.batches.default_workers`). Progress,
+with images/s and the time left, goes to stderr; Ctrl+C stops the scan
+(exit status 130, nothing written). The result is one .npz with, per layer
+label, ``<label>.values``, ``<label>.indices`` and ``<label>.positions``, and
+the dataset's item names as ``names``. A mistake (unknown model, layer or
 folder) is one sentence on stderr and exit status 2.
 """
 from __future__ import annotations
@@ -17,9 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from . import data
+from .batches import default_workers
 from .errors import VizError
 from .loading import load_model
 from .patches import scan
+from .throughput import Meter
 
 BUILTIN_DATA = ("shapes", "digits", "samples")
 
@@ -35,10 +40,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--layers", nargs="+", required=True, help="layer labels or names, e.g. conv5 fc7")
     parser.add_argument("--k", type=int, default=9)
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=default_workers(),
+                        help="processes that decode images while the network runs (default %(default)s; 0: none)")
     parser.add_argument("--out", default="scan.npz", help="where to write the result (default scan.npz)")
     args = parser.parse_args(argv)
-    if args.k < 1 or args.batch_size < 1:
-        parser.error("--k and --batch-size must be at least 1.")
+    if args.k < 1 or args.batch_size < 1 or args.workers < 0:
+        parser.error("--k and --batch-size must be at least 1, --workers at least 0.")
     try:
         model = load_model(args.model, weights=None if args.weights == "none" else args.weights,
                            checkpoint=args.checkpoint)
@@ -48,10 +55,17 @@ def main(argv: list[str] | None = None) -> None:
         print(f"error: {e.args[0]}", file=sys.stderr)
         sys.exit(2)
 
-    def show(done: int, total: int) -> None:
-        print(f"\r{done} of {total} images", end="", file=sys.stderr, flush=True)
+    meter = Meter()
 
-    result = scan(model, dataset, list(labels), k=args.k, batch_size=args.batch_size, progress=show)
+    def show(done: int, total: int) -> None:
+        print(f"\r{meter(done, total):<60}", end="", file=sys.stderr, flush=True)
+
+    try:
+        result = scan(model, dataset, list(labels), k=args.k, batch_size=args.batch_size, progress=show,
+                      workers=args.workers)
+    except KeyboardInterrupt:
+        print("\nstopped: nothing written.", file=sys.stderr)
+        sys.exit(130)
     print(file=sys.stderr)
     arrays = {"names": np.array([dataset.name(i) for i in range(len(dataset))])}
     for name, top in result.items():

@@ -20,6 +20,8 @@
 Every :class:`Dataset` has ``.classes`` (names), ``.fingerprint`` (a hash of its
 content: equal content, equal fingerprint, so results computed over a dataset
 can be cached by it) and ``.name(i)``, a short human name for item ``i``.
+Datasets pickle (their items come from module-level functions), so worker
+processes can read them (:mod:`vizcore.batches`).
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ import operator
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -119,8 +122,7 @@ def folder(path: str | Path) -> Dataset:
     classes = sorted({cls for _, cls in items})
     index = {cls: k for k, cls in enumerate(classes)}
     return Dataset(classes, content.hexdigest()[:16], len(items),
-                   lambda i: (open_image(root / items[i][0]), index[items[i][1]]),
-                   lambda i: items[i][0], skipped)
+                   partial(_file_item, root, items, index), partial(_file_name, items), skipped)
 
 
 def from_zip(file, max_files: int = MAX_FILES, max_bytes: int = MAX_BYTES) -> Dataset:
@@ -192,7 +194,7 @@ def download(name: str, split: str = "test", n: int | None = None, root: str | P
                         "or scan the built-in shapes or digits.") from e
     count = len(source) if n is None else min(n, len(source))
     return Dataset(classes, _hash(f"{name} {split} n={count} {files}"), count,
-                   lambda i: (source[i][0].convert("RGB"), labels[i]), lambda i: f"{classes[labels[i]]} #{i}")
+                   partial(_public_item, source, labels), partial(_public_name, classes, labels))
 
 
 def _image_bytes(path: Path) -> bytes | None:
@@ -211,8 +213,7 @@ def _shapes(split: str, n: int | None, seed: int | None) -> Dataset:
     seed = 0 if seed is None else seed
     n = _SHAPES_SIZE if n is None else n
     return Dataset(shapes.CLASSES, _hash(f"shapes v{shapes.VERSION} {split} seed={seed} n={n}"), n,
-                   lambda i: shapes.render(i, seed, split),
-                   lambda i: f"{shapes.CLASSES[shapes.label(i)]} {i}")
+                   partial(_shape_item, seed, split), _shape_name)
 
 
 def _digits(split: str, n: int | None, seed: int | None) -> Dataset:
@@ -221,8 +222,7 @@ def _digits(split: str, n: int | None, seed: int | None) -> Dataset:
         order = np.random.default_rng(seed).permutation(order)
     order = order[:n]
     return Dataset(digits.CLASSES, _hash(f"digits v{digits.VERSION} {split} seed={seed} n={len(order)}"),
-                   len(order), lambda i: digits.render(order[i]),
-                   lambda i: f"digit {digits.label(order[i])} (#{order[i]})")
+                   len(order), partial(_digit_item, order), partial(_digit_name, order))
 
 
 def _samples(split: str, n: int | None, seed: int | None) -> Dataset:
@@ -235,7 +235,43 @@ def _samples(split: str, n: int | None, seed: int | None) -> Dataset:
     for img in images:
         content.update(img.tobytes())
     return Dataset([Path(f).stem for f in names], content.hexdigest()[:16], len(images),
-                   lambda i: (images[i].copy(), i), lambda i: names[i])
+                   partial(_sample_item, images), names.__getitem__)
+
+
+def _file_item(root: Path, items: list[tuple[str, str]], index: dict[str, int], i: int) -> Item:
+    return open_image(root / items[i][0]), index[items[i][1]]
+
+
+def _file_name(items: list[tuple[str, str]], i: int) -> str:
+    return items[i][0]
+
+
+def _public_item(source, labels: list[int], i: int) -> Item:
+    return source[i][0].convert("RGB"), labels[i]
+
+
+def _public_name(classes: list[str], labels: list[int], i: int) -> str:
+    return f"{classes[labels[i]]} #{i}"
+
+
+def _shape_item(seed: int, split: str, i: int) -> Item:
+    return shapes.render(i, seed, split)
+
+
+def _shape_name(i: int) -> str:
+    return f"{shapes.CLASSES[shapes.label(i)]} {i}"
+
+
+def _digit_item(order: np.ndarray, i: int) -> Item:
+    return digits.render(order[i])
+
+
+def _digit_name(order: np.ndarray, i: int) -> str:
+    return f"digit {digits.label(order[i])} (#{order[i]})"
+
+
+def _sample_item(images: list[Image.Image], i: int) -> Item:
+    return images[i].copy(), i
 
 
 def _hash(text: str) -> str:

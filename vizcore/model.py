@@ -90,12 +90,16 @@ class Model:
         batch = self.activations_batch(self.preprocess(img), layers)
         return {name: t[0] for name, t in batch.items()}
 
-    def activations_batch(self, x: torch.Tensor, layers=None) -> dict[str, torch.Tensor]:
-        """Like :meth:`activations` for a preprocessed batch [B, 3, H, W]: tensors [B, ...]."""
+    def activations_batch(self, x: torch.Tensor, layers=None, on_device: bool = False) -> dict[str, torch.Tensor]:
+        """Like :meth:`activations` for a preprocessed batch [B, 3, H, W]: tensors [B, ...].
+
+        ``on_device``: leave them on the model's device (no copy to the CPU,
+        no wait for the device), for work that goes on there.
+        """
         names = [layer.name for layer in self.layers] if layers is None else [self.layer(n).name for n in layers]
         with torch.inference_mode():
             captured = self._recorder.run(x.to(self.device), names)
-        return {name: captured[name].float().cpu() for name in names}
+        return {name: captured[name].float() if on_device else captured[name].float().cpu() for name in names}
 
     def activations_graph(self, x: torch.Tensor, layers) -> dict[str, torch.Tensor]:
         """Outputs of ``layers`` for a batch ``x`` [B, 3, H, W], kept in the autograd graph (on the model's device).

@@ -6,17 +6,21 @@ patches under them; the Deep Visualization Toolbox (Yosinski et al. 2015)
 shows the same "top 9" beside each unit. :func:`scan` finds them in one pass
 over the data: each image counts once per channel, at the place where the
 channel peaks on it (the maximum over the map), and a running top-k per
-channel is merged batch by batch, so memory stays at channels × k.
+channel is merged batch by batch on the model's device, so memory stays at
+channels × k and nothing waits for a copy to the CPU until the end. Worker
+processes read the next images meanwhile (:mod:`vizcore.batches`).
 :func:`crop` cuts the patch a unit saw, using :func:`receptive_field`.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 
 import torch
 from PIL import Image, ImageDraw
 
+from .batches import batches
 from .model import Model
 from .receptive import Box, receptive_field
 
@@ -44,6 +48,10 @@ class TopK:
     def k(self) -> int:
         return self.values.shape[1]
 
+    def to(self, device: torch.device | str) -> TopK:
+        """The same top-k on ``device``."""
+        return TopK(self.values.to(device), self.indices.to(device), self.positions.to(device))
+
     def merge(self, other: TopK, k: int | None = None) -> TopK:
         """The top ``k`` (default: the larger k of the two) of both, as if both shards had been scanned at once."""
         both = TopK(torch.cat([self.values, other.values], 1), torch.cat([self.indices, other.indices], 1),
@@ -59,27 +67,32 @@ class TopK:
                     self.positions.gather(1, order[..., None].expand(-1, -1, 2)))
 
 
-def batch_top(acts: torch.Tensor, indices: Sequence[int]) -> TopK:
-    """Every image of a batch of activations [B, C, H, W] or [B, D] (dataset ``indices``) as a candidate: k = B."""
+def batch_top(acts: torch.Tensor, indices: torch.Tensor) -> TopK:
+    """Every image of a batch of activations [B, C, H, W] or [B, D] (dataset ``indices`` [B]) as a candidate: k = B.
+
+    On the device of ``acts`` (``indices`` there too)."""
     b, c = acts.shape[:2]
     if acts.dim() == 4:
         peaks, where = acts.flatten(2).max(dim=2)  # the first place of the maximum, in reading order
         positions = torch.stack([where // acts.shape[3], where % acts.shape[3]], -1)
     else:
-        peaks, positions = acts, torch.zeros(b, c, 2, dtype=torch.long)
-    index = torch.as_tensor(list(indices), dtype=torch.long).expand(c, b)
-    return TopK(peaks.float().T.contiguous(), index.contiguous(), positions.transpose(0, 1).contiguous())
+        peaks, positions = acts, torch.zeros(b, c, 2, dtype=torch.long, device=acts.device)
+    return TopK(peaks.float().T.contiguous(), indices.expand(c, b).contiguous(), positions.transpose(0, 1).contiguous())
 
 
-def scan(m: Model, dataset: Sequence, layers, k: int = 9, batch_size: int = 64,
-         progress: Progress | None = None, indices: Sequence[int] | None = None) -> dict[str, TopK]:
+def scan(m: Model, dataset: Sequence, layers, k: int = 9, batch_size: int = 64, progress: Progress | None = None,
+         indices: Sequence[int] | None = None, workers: int = 0) -> dict[str, TopK]:
     """Each channel's ``k`` strongest images of ``dataset`` in each of ``layers`` (names or labels): {layer name: TopK}.
 
     ``dataset``: a sequence of (PIL image, label), such as a
     :class:`vizcore.data.Dataset`. One forward pass per batch, stopping
     after the deepest layer asked for. ``indices``: scan only these dataset
     items (a shard, e.g. ``range(1000, 2000)``); shards' results
-    :meth:`TopK.merge` into the result of one scan of them all.
+    :meth:`TopK.merge` into the result of one scan of them all. ``workers``:
+    processes that decode and preprocess the images ahead of the network
+    (:func:`vizcore.batches.batches`; ``vizcore.batches.default_workers()``
+    suits most machines); the result is the same. The top-k stays on the
+    model's device until it is returned, on the CPU.
     """
     if k < 1 or batch_size < 1:
         raise ValueError(f"k and batch_size must be at least 1, not {k} and {batch_size}.")
@@ -88,16 +101,19 @@ def scan(m: Model, dataset: Sequence, layers, k: int = 9, batch_size: int = 64,
         raise ValueError("There are no images to scan: the dataset (or the part asked for) is empty.")
     names = [m.layer(name).name for name in layers]
     best: dict[str, TopK] = {}
-    total = len(items)
-    for start in range(0, total, batch_size):
-        batch = items[start:start + batch_size]
-        x = torch.cat([m.preprocess(dataset[i][0]) for i in batch])
-        for name, acts in m.activations_batch(x, names).items():
-            candidates = batch_top(acts, batch)
-            best[name] = candidates.merge(best[name], k) if name in best else candidates.top(k)
-        if progress is not None:
-            progress(start + len(batch), total)
-    return best
+    total, done = len(items), 0
+    cuda = m.device.type == "cuda"
+    with closing(batches(dataset, m.preprocessing, items, batch_size, workers, pin=cuda)) as stream:
+        for pixels, index in stream:
+            x = m.preprocessing.normalise(pixels.to(m.device, non_blocking=cuda))
+            where = index.to(m.device, non_blocking=cuda)
+            for name, acts in m.activations_batch(x, names, on_device=True).items():
+                candidates = batch_top(acts, where)
+                best[name] = candidates.merge(best[name], k) if name in best else candidates.top(k)
+            done += len(index)
+            if progress is not None:
+                progress(done, total)
+    return {name: top.to("cpu") for name, top in best.items()}
 
 
 def crop(m: Model, img: Image.Image, layer: str, y: int, x: int) -> Image.Image:

@@ -3,8 +3,9 @@
 A scan is stored under a key made of the network (its class, name and
 preprocessing, and a hash of every weight: a fine-tuned or re-initialised
 network gets its own), the dataset's fingerprint, the layer and k, as a
-small ``torch.save`` file read back with ``weights_only=True``. The folder
-is ``$DEEPVIS_CACHE/scans`` (default ``~/.cache/deepvis/scans``).
+small ``torch.save`` file read back with ``weights_only=True``: one file per
+layer, so a pass over several layers serves each of them later on its own.
+The folder is ``$DEEPVIS_CACHE/scans`` (default ``~/.cache/deepvis/scans``).
 """
 from __future__ import annotations
 
@@ -54,15 +55,22 @@ def load(m: Model, dataset, layer: str, k: int) -> TopK | None:
         return None
 
 
-def cached_scan(m: Model, dataset, layer: str, k: int = 9, batch_size: int = 64,
-                progress: Progress | None = None) -> TopK:
-    """The kept scan of one layer, or :func:`vizcore.patches.scan` run now and kept (nothing is kept if stopped)."""
-    top = load(m, dataset, layer, k)
-    if top is None:
-        top = scan(m, dataset, [layer], k, batch_size, progress)[m.layer(layer).name]
-        target = path(m, dataset, layer, k)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(f".{threading.get_ident()}.part")
-        torch.save({"values": top.values, "indices": top.indices, "positions": top.positions}, partial)
-        partial.replace(target)  # atomic: a reader never sees half a file
-    return top
+def cached_scans(m: Model, dataset, layers, k: int = 9, batch_size: int = 64, progress: Progress | None = None,
+                 workers: int = 0) -> dict[str, TopK]:
+    """{layer name: TopK} for ``layers`` (names or labels): the kept scans, and the others from one
+    :func:`vizcore.patches.scan` run now, each layer then kept on its own (nothing is kept if stopped)."""
+    names = list(dict.fromkeys(m.layer(layer).name for layer in layers))
+    kept = {name: load(m, dataset, name, k) for name in names}
+    missing = [name for name, top in kept.items() if top is None]
+    if missing:
+        for name, top in scan(m, dataset, missing, k, batch_size, progress, workers=workers).items():
+            _save(top, path(m, dataset, name, k))
+            kept[name] = top
+    return kept
+
+
+def _save(top: TopK, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(f".{threading.get_ident()}.part")
+    torch.save({"values": top.values, "indices": top.indices, "positions": top.positions}, partial)
+    partial.replace(target)  # atomic: a reader never sees half a file

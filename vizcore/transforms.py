@@ -8,6 +8,7 @@ are trained with the same function they are later served with.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -25,6 +26,10 @@ class Preprocessing:
 
     def to_tensor(self, img: Image.Image) -> torch.Tensor:
         """PIL RGB -> float tensor [3, crop, crop], normalised."""
+        return self.normalise(self.to_pixels(img))
+
+    def to_pixels(self, img: Image.Image) -> torch.Tensor:
+        """PIL RGB -> uint8 tensor [3, crop, crop]: resized and cropped, not yet normalised (a quarter of the bytes)."""
         img = img.convert("RGB")
         w, h = img.size
         scale = self.resize_size / min(w, h)
@@ -34,8 +39,17 @@ class Preprocessing:
         w, h = img.size
         left, top = (w - self.crop_size) // 2, (h - self.crop_size) // 2
         img = img.crop((left, top, left + self.crop_size, top + self.crop_size))
-        x = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).permute(2, 0, 1)
-        return (x - self._mean) / self._std
+        return torch.from_numpy(np.array(img, dtype=np.uint8)).permute(2, 0, 1)
+
+    def normalise(self, pixels: torch.Tensor) -> torch.Tensor:
+        """uint8 pixels [..., 3, H, W] on any device -> the network's float32 input, on that device.
+
+        The constants are tensors kept on the device: a GPU would turn a
+        division by a plain number into a multiplication by its inverse,
+        which can differ from the CPU's division in the last bit.
+        """
+        scale, mean, std = _constants(self, pixels.device)
+        return (pixels.float() / scale - mean) / std
 
     def to_image(self, x: torch.Tensor) -> Image.Image:
         """Inverse of :meth:`to_tensor` for a tensor [3, H, W] or [1, 3, H, W] -> PIL RGB."""
@@ -50,3 +64,9 @@ class Preprocessing:
     @property
     def _std(self) -> torch.Tensor:
         return torch.tensor(self.std, dtype=torch.float32).view(3, 1, 1)
+
+
+@lru_cache(maxsize=16)
+def _constants(preprocessing: Preprocessing, device: torch.device) -> tuple[torch.Tensor, ...]:
+    """255, the mean and the std [3, 1, 1] on ``device``, copied there once (a copy to a GPU waits for it)."""
+    return tuple(t.to(device) for t in (torch.tensor(255.0), preprocessing._mean, preprocessing._std))
