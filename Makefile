@@ -13,6 +13,7 @@ $(STAMP): requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements.txt
+	$(VENV)/bin/python -c "from vizcore.embed import umapping; umapping.warm()"  # UMAP's numba code, compiled once
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -89,3 +89,42 @@ def histogram(counts: np.ndarray, edges: np.ndarray) -> go.Figure:
     fig.update_xaxes(title="activation")
     fig.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=40), bargap=0)
     return fig
+
+
+def loss_curves(curves, x: str = "iteration", log_x: bool = False, selected: float | None = None) -> go.Figure:
+    """The style and content losses (columns of ``curves``) against ``x`` on a log scale (leaving out values too
+    small to show, such as the content loss of the content itself); ``selected`` marks an x."""
+    fig = go.Figure([go.Scatter(x=curves[x], y=curves[name].where(curves[name] > 1e-6), name=f"{name} loss",
+                                mode="lines+markers", line=dict(color=colour))
+                     for name, colour in (("style", RED), ("content", BLUE)) if name in curves])
+    if selected is not None:
+        fig.add_vline(x=selected, line=dict(color="grey", dash="dot"))
+    fig.update_xaxes(title=x, type="log" if log_x else "linear")
+    fig.update_yaxes(title="relative loss", type="log")
+    fig.update_layout(height=280, margin=dict(l=10, r=10, t=10, b=40), legend=dict(orientation="h", y=1.1))
+    return fig
+
+
+def embedding_scatter(points: np.ndarray, groups: list[str], hover: list[str], order: list[str],
+                      marked: tuple[float, float] | None = None, marked_name: str = "") -> go.Figure:
+    """A 2-D map, one colour per group (legend in ``order``); each point's customdata is its index into ``points``.
+
+    ``hover``: the text shown for each point. ``marked``: a point drawn as a
+    large star (the current image placed into the map).
+    """
+    groups = np.asarray(groups)
+    hover = np.asarray(hover)
+    fig = go.Figure()
+    for group in order:
+        members = np.flatnonzero(groups == group)
+        fig.add_trace(go.Scatter(x=points[members, 0], y=points[members, 1], mode="markers", name=group,
+                                 marker=dict(size=7, opacity=0.8), customdata=members,
+                                 hovertext=hover[members], hoverinfo="text"))
+    if marked is not None:
+        fig.add_trace(go.Scatter(x=[marked[0]], y=[marked[1]], mode="markers", name=marked_name, hoverinfo="name",
+                                 marker=dict(symbol="star", size=22, color="black", line=dict(color="white", width=2))))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x")
+    fig.update_layout(height=560, margin=dict(l=10, r=10, t=10, b=10), dragmode="lasso", hovermode="closest",
+                      legend=dict(itemsizing="constant"))
+    return fig

@@ -1,0 +1,134 @@
+"""Maps and nearest neighbours of ``vc.embed`` against scikit-learn, openTSNE's defaults and NumPy, in one run.
+
+Data: 10 000 points of 4096-d features in 10 clusters (a 16-d latent mixture
+sent through a random linear map and a ReLU, plus noise), reduced to 50
+principal components as every method here reduces them. Trustworthiness
+(scikit-learn's, k = 10) is measured against those 50-d vectors.
+
+1. Maps: PCA, vc's t-SNE (openTSNE, 125 + 250 iterations) with torch's
+   threads and with one, openTSNE with its defaults, scikit-learn's t-SNE
+   (the baseline: ratio = its time / this time), and UMAP in this process.
+2. UMAP's first use in a new process (``python -c``: imports included),
+   with numba's cache as vizcore keeps it and with an empty one (--cold).
+3. Exact k-NN (k = 10, one query, cosine) among 10 000 and 100 000 vectors of
+   4096-d: ``vc.embed.Index.search`` against NumPy's brute force (ratio =
+   NumPy's time / vc's), and 2 000 queries at once (as t-SNE's neighbour graph asks).
+
+    python benchmarks/embed.py [--points 10000] [--cold] [--repeat 5]
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import vizcore as vc  # noqa: E402
+from latency import median_ms  # noqa: E402
+from vizcore.embed import maps  # noqa: E402
+
+
+def clusters(n: int, d: int = 4096, k: int = 10, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, k, n)
+    latent = rng.normal(scale=4.0, size=(k, 16))[labels] + rng.normal(size=(n, 16))
+    features = np.maximum(latent @ rng.normal(size=(16, d)) / 4, 0) + rng.normal(scale=0.5, size=(n, d))
+    return features.astype(np.float32)
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start
+
+
+def maps_table(X: np.ndarray) -> None:
+    from openTSNE import TSNE as OpenTSNE
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE, trustworthiness
+
+    reduced, reduce_s = timed(lambda: PCA(maps.REDUCED, random_state=0).fit_transform(X).astype(np.float32))
+    print(f"\n{len(X)} points, 4096-d; PCA to 50-d first: {reduce_s:.1f} s (included in the vc rows)")
+    print(f"{'method':44} {'seconds':>8} {'trust k=10':>11} {'vs sklearn':>11}")
+    rows = [("vc PCA", lambda: maps.project(X, "pca")),
+            (f"vc t-SNE (openTSNE {'+'.join(map(str, maps.TSNE_ITERATIONS))} it, {torch.get_num_threads()} threads)",
+             lambda: maps.fit(X, "tsne").points),
+            (f"vc t-SNE (openTSNE {'+'.join(map(str, maps.TSNE_ITERATIONS))} it, 1 thread)",
+             lambda: maps.fit(X, "tsne", threads=1).points),
+            ("openTSNE defaults (250+500 it, on 50-d)",
+             lambda: np.asarray(OpenTSNE(random_state=0, n_jobs=torch.get_num_threads()).fit(reduced))),
+            ("vc UMAP (umap-learn, 200 epochs, compiled)", lambda: maps.project(X, "umap"))]
+    baseline = timed(lambda: TSNE(2, random_state=0, init="pca").fit_transform(reduced))
+    results = [(name, *timed(fn)) for name, fn in rows] + [("sklearn t-SNE (Barnes-Hut, on 50-d): baseline",
+                                                            *baseline)]
+    for name, points, seconds in results:
+        trust = trustworthiness(reduced, points, n_neighbors=10)
+        print(f"{name:44} {seconds:>8.1f} {trust:>11.4f} {baseline[1] / seconds:>11.2f}")
+
+
+def fresh_umap(X: np.ndarray, cold: bool) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder) / "x.npy"
+        np.save(data, X)
+        script = ("import time; start = time.perf_counter(); import numpy as np; from vizcore.embed import maps; "
+                  f"maps.fit(np.load({str(data)!r}), 'umap'); print(time.perf_counter() - start)")
+        _, warm_s = timed(lambda: maps.fit(X, "umap"))
+        print(f"\nUMAP's first use in a new process ({len(X)} points; baseline: the same fit in this warm process)")
+        print(f"{'numba cache':44} {'seconds':>8} {'vs warm':>11}")
+        cases = [("as vizcore keeps it (after one use)", {})]
+        if cold:
+            cases.append(("empty (compiles everything)", {"NUMBA_CACHE_DIR": str(Path(folder) / "numba")}))
+        for name, env in cases:
+            started = time.perf_counter()
+            out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env={**os.environ, **env}, check=True,
+                                 capture_output=True, text=True).stdout
+            total = time.perf_counter() - started
+            print(f"{name:44} {total:>8.1f} {warm_s / total:>11.2f}   (import + fit in the script: "
+                  f"{float(out.split()[-1]):.1f} s)")
+        print(f"{'same fit, warm process (baseline)':44} {warm_s:>8.1f} {1:>11.2f}")
+
+
+def knn_table(repeat: int) -> None:
+    print(f"\nExact k-NN, k = 10, cosine, 4096-d, on {vc.pick_device()} (median of {repeat})")
+    print(f"{'vectors':>8} {'queries':>8} {'numpy ms':>10} {'vc ms':>10} {'vs numpy':>9}")
+    for n, queries in [(10_000, 1), (100_000, 1), (10_000, 2_000)]:
+        X = np.random.default_rng(1).normal(size=(n, 4096)).astype(np.float32)
+        index = vc.embed.Index(X, "cosine")
+        q = X[:queries]
+        unit = X / np.linalg.norm(X, axis=1, keepdims=True)
+
+        def brute():
+            d = 1 - (q / np.linalg.norm(q, axis=1, keepdims=True)) @ unit.T
+            near = np.argpartition(d, 10, axis=1)[:, :10]
+            np.take_along_axis(near, np.argsort(np.take_along_axis(d, near, 1), axis=1), 1)
+
+        reps = repeat if queries == 1 else 1
+        numpy_ms = median_ms(brute, reps)
+        vc_ms = median_ms(lambda: index.search(q, 10), reps)
+        print(f"{n:>8} {queries:>8} {numpy_ms:>10.1f} {vc_ms:>10.1f} {numpy_ms / vc_ms:>9.2f}")
+        del X, index, unit
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--points", type=int, default=10_000)
+    parser.add_argument("--cold", action="store_true", help="also time UMAP with an empty numba cache (about 30 s)")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    print(f"device: {vc.pick_device()}, torch threads: {torch.get_num_threads()}, cpus: {os.cpu_count()}, "
+          f"load average: {os.getloadavg()[0]:.1f}")
+    X = clusters(args.points)
+    maps_table(X)
+    fresh_umap(X, args.cold)
+    knn_table(args.repeat)
+
+
+if __name__ == "__main__":
+    main()
