@@ -1,0 +1,96 @@
+"""Adversarial and fooling images: tiny or meaningless pictures the network is sure about.
+
+- :func:`adversarial`: Szegedy et al. 2013 ("Intriguing properties of neural
+  networks") found imperceptible changes that flip a prediction; Goodfellow,
+  Shlens & Szegedy 2014 ("Explaining and Harnessing Adversarial Examples")
+  take one step along the sign of the gradient. Here the iterative, targeted
+  form (Kurakin, Goodfellow & Bengio 2016): steps of ``step_size`` levels
+  against the sign of the gradient of the target's cross-entropy, each
+  projected back into the L∞ ball of ``epsilon`` levels (0–255) around the
+  image and to real pixels.
+- :func:`fooling`: Nguyen, Yosinski & Clune 2014 ("Deep Neural Networks are
+  Easily Fooled") made unrecognisable images classified with ≥ 99 %
+  confidence; here by the same signed steps from uniform noise, with no
+  budget, until the target's probability reaches ``confidence``.
+
+Both work at the network's input size and report the picture rounded to
+whole pixel levels, exactly as it is downloaded: ``parts["probability"]``
+and ``parts["predicted"]`` are the network's output on that picture.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+from PIL import Image
+
+from ..model import Model
+from ..optimising import Step
+from .objectives import checked_class, log_probability
+from .pixels import bounds, clip, exact, of_image, to_images, to_input
+
+
+def adversarial(m: Model, img: Image.Image, target: int, epsilon: float = 4, steps: int = 10,
+                step_size: float | None = None) -> Iterator[Step]:
+    """Change ``img`` (as the network sees it) by at most ``epsilon`` levels per pixel until it reads as ``target``.
+
+    ``step_size`` None: ``2.5 · epsilon / steps`` (Madry et al. 2018). Yields
+    a :class:`Step` after every step; the picture never differs from
+    ``m.view(img)`` by more than ``floor(epsilon)`` levels.
+    """
+    target = checked_class(m, target)
+    if epsilon <= 0 or steps < 1:
+        raise ValueError("An adversarial image needs a budget above 0 levels and at least one step.")
+    budget = math.floor(epsilon)
+    if budget < 1:
+        raise ValueError("The budget is in whole levels of 0–255: give at least 1.")
+    step_size = 2.5 * epsilon / steps if step_size is None else step_size
+    original = of_image(m, img)
+    original = exact(m, to_images(m, original)[0])  # whole levels, as the picture is shown
+    u = original.clone()
+    for i in range(steps):
+        u = u + step_size * _ascent_sign(m, target, u)
+        u = clip(m, torch.maximum(torch.minimum(u, original + budget), original - budget))
+        yield _report(m, target, u, i + 1, steps)
+
+
+def fooling(m: Model, target: int, steps: int = 100, confidence: float = 0.99, step_size: float = 1.0,
+            seed: int = 0) -> Iterator[Step]:
+    """From uniform noise to a picture that the network gives ``target`` with ``confidence``; stops when it does."""
+    target = checked_class(m, target)
+    if not 0 < confidence < 1 or steps < 1 or step_size <= 0:
+        raise ValueError("A fooling image needs a confidence between 0 and 1, at least one step and a step above 0.")
+    low, high = bounds(m)
+    noise = torch.rand((1, 3, m.input_size, m.input_size), generator=torch.Generator().manual_seed(int(seed)))
+    u = low + noise.to(m.device) * (high - low)
+    for i in range(steps):
+        u = clip(m, u + step_size * _ascent_sign(m, target, u))
+        step = _report(m, target, u, i + 1, steps)
+        yield step
+        if step.parts["probability"] >= confidence:
+            return
+
+
+def difference(original: Image.Image, changed: Image.Image, gain: float = 1.0) -> Image.Image:
+    """``changed − original`` times ``gain`` around mid grey (128 = unchanged), clipped to 0–255."""
+    delta = np.asarray(changed, dtype=np.float32) - np.asarray(original, dtype=np.float32)
+    return Image.fromarray(np.clip(128 + gain * delta, 0, 255).round().astype(np.uint8))
+
+
+@torch.enable_grad()
+def _ascent_sign(m: Model, target: int, u: torch.Tensor) -> torch.Tensor:
+    """The sign of ∂ log p(target) / ∂u."""
+    u = u.detach().requires_grad_()
+    (grad,) = torch.autograd.grad(log_probability(target)(m, to_input(m, u)).sum(), u)
+    return grad.sign()
+
+
+def _report(m: Model, target: int, u: torch.Tensor, i: int, total: int) -> Step:
+    """The step as the rounded picture scores it."""
+    picture = to_images(m, u)[0]
+    probabilities = m.probabilities(to_input(m, exact(m, picture)))
+    p = float(probabilities[target])
+    return Step(i, total, -math.log(max(p, 1e-30)), picture,
+                {"probability": p, "predicted": int(np.argmax(probabilities))})
