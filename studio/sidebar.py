@@ -81,7 +81,7 @@ def _pick_model() -> tuple[vc.Model, tuple]:
     weights = None if mode == "random init" else "default"
     try:
         if weights and checkpoint is None and name not in builtin.NAMES and not cache.zoo_entries()[name].cached:
-            _download(name)
+            download(name)
         key = (name, weights, checkpoint)
         return cache.model(*key), key
     except vc.ModelError as e:
@@ -91,7 +91,7 @@ def _pick_model() -> tuple[vc.Model, tuple]:
         return cache.model(*key), key
 
 
-def _download(name: str) -> None:
+def download(name: str) -> None:
     """Fetch pretrained weights into torchvision's cache with a progress bar."""
     bar = st.progress(0.0, text=f"Downloading {name}…")
 

@@ -1,0 +1,37 @@
+"""Texture synthesis and neural style transfer: the lecture's last part.
+
+    import vizcore as vc
+    style = vc.style.sample("swirls")                        # or any photo
+    *_, last = vc.style.texture(style, steps=200)            # a generator of vc.Step
+    *_, last = vc.style.transfer(photo, [style, other], style_weights=[2, 1], preserve_colors=True)
+    *_, last = vc.style.sweep(photo, style, ratios=vc.style.RATIOS)   # 8 trade-offs in one batch
+    vc.style.pick(last.image, vc.style.RATIOS, 3.0)          # the slider: nearest computed result
+
+=============  ===============================================  =====================================
+function       paper                                            what
+=============  ===============================================  =====================================
+``gram``       Gatys, Ecker & Bethge 2015                       normalised Gram matrix of features
+``texture``    Gatys, Ecker & Bethge 2015                       noise -> the style's texture
+``transfer``   Gatys, Ecker & Bethge 2016; Gatys et al. 2017    content in a (blend of) style(s)
+``sweep``      (the same, batched)                              many style/content trade-offs at once
+=============  ===============================================  =====================================
+
+``model`` in every method: a :class:`vizcore.Model` (at its standard layers,
+:func:`standard_layers`), a :class:`LossNetwork`, or None for VGG-19 with
+pretrained weights when they are cached or can be downloaded, else the
+built-in shapes model; ``step.parts["network"]`` says which, and what quality
+to expect. Losses are relative (:mod:`vizcore.style.losses`). Nothing about a
+shared model is changed, so every method is safe from many threads.
+"""
+from .colors import luminance, to_rgb, to_ycbcr
+from .gram import blend, gram, layer_loss
+from .network import LossNetwork, loss_network, network, standard_layers
+from .samples import SAMPLES, sample
+from .descent import OPTIMISERS
+from .sweep import RATIOS, between, nearest, pick, sweep
+from .texture import texture
+from .transfer import INITS, transfer
+
+__all__ = ["INITS", "LossNetwork", "OPTIMISERS", "RATIOS", "SAMPLES", "between", "blend", "gram", "layer_loss",
+           "loss_network", "luminance", "nearest", "network", "pick", "sample", "standard_layers", "sweep", "texture",
+           "to_rgb", "to_ycbcr", "transfer"]
