@@ -58,7 +58,7 @@ try:
     fitted = cache.embedding_map(model_key, dataset, layer.name, method, seed, found.vectors,
                                  partial(show_progress, bar, f"{vc.embed.METHODS[method]}: step {{done}} of {{total}}"))
     bar.progress(1.0, text="Placing the current image into the map…")
-    current = vc.embed.encode(model, [image], layer.name)[0]
+    current = cache.encoded(model_key, image_key, layer.name, model, image)
     here = cache.placed(model_key, dataset, layer.name, method, seed, image_key, current, fitted)
 except vc.DataError as e:
     bar.empty()

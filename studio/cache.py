@@ -270,6 +270,12 @@ def embedding_map(model_key: tuple, dataset_: vc.data.Dataset, layer: str, metho
                  lambda: vc.embed.fit(vectors, method, seed, progress, threads=1))
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def encoded(model_key: tuple, image_key: str, layer: str, _model: vc.Model, _image) -> np.ndarray:
+    """An image's vector at ``layer``, as ``vc.embed.encode`` gives it (keys identify the model and the image)."""
+    return vc.embed.encode(_model, [_image], layer)[0]
+
+
 def placed(model_key: tuple, dataset_: vc.data.Dataset, layer: str, method: str, seed: int, image_key: str,
            vector, map_: vc.embed.Map) -> np.ndarray:
     """Where the map puts an image's vector (x, y), kept for every session."""
