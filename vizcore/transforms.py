@@ -48,7 +48,7 @@ class Preprocessing:
         division by a plain number into a multiplication by its inverse,
         which can differ from the CPU's division in the last bit.
         """
-        scale, mean, std = _constants(self, pixels.device)
+        scale, mean, std = self.constants(pixels.device)
         return (pixels.float() / scale - mean) / std
 
     def to_image(self, x: torch.Tensor) -> Image.Image:
@@ -56,6 +56,10 @@ class Preprocessing:
         x = x.detach().float().cpu().reshape(3, *x.shape[-2:])
         x = (x * self._std + self._mean).clamp(0, 1)
         return Image.fromarray((x.permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8))
+
+    def constants(self, device: torch.device | str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """255, the mean and the std [3, 1, 1] on ``device``, made once per device and never written to."""
+        return _constants(self, torch.device(device))
 
     @property
     def _mean(self) -> torch.Tensor:
@@ -68,5 +72,10 @@ class Preprocessing:
 
 @lru_cache(maxsize=16)
 def _constants(preprocessing: Preprocessing, device: torch.device) -> tuple[torch.Tensor, ...]:
-    """255, the mean and the std [3, 1, 1] on ``device``, copied there once (a copy to a GPU waits for it)."""
-    return tuple(t.to(device) for t in (torch.tensor(255.0), preprocessing._mean, preprocessing._std))
+    """255, the mean and the std [3, 1, 1] on ``device``, copied there once (a copy to a GPU waits for it).
+
+    Made outside inference mode whoever asks first, so that autograd (the
+    synthesis and style optimisers) may use them as well as a scan may.
+    """
+    with torch.inference_mode(False):
+        return tuple(t.to(device) for t in (torch.tensor(255.0), preprocessing._mean, preprocessing._std))

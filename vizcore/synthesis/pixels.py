@@ -8,8 +8,6 @@ Nothing is resized here: ``u`` has the network's input size.
 """
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import torch
 from PIL import Image
@@ -18,15 +16,9 @@ from ..model import Model
 
 
 def _stats(m: Model) -> tuple[torch.Tensor, torch.Tensor]:
-    """The model's mean and std as [1, 3, 1, 1] tensors on its device (made once; never written to)."""
-    return _stats_of(tuple(m.preprocessing.mean), tuple(m.preprocessing.std), str(m.device))
-
-
-@functools.lru_cache(maxsize=16)
-def _stats_of(mean: tuple, std: tuple, device: str) -> tuple[torch.Tensor, torch.Tensor]:
-    with torch.inference_mode(False):  # ordinary tensors, usable in autograd whoever asks first
-        return (torch.tensor(mean, dtype=torch.float32, device=device).view(1, 3, 1, 1),
-                torch.tensor(std, dtype=torch.float32, device=device).view(1, 3, 1, 1))
+    """The model's mean and std [3, 1, 1] on its device (the preprocessing's own, made once; never written to)."""
+    _, mean, std = m.preprocessing.constants(m.device)
+    return mean, std
 
 
 def to_input(m: Model, u: torch.Tensor) -> torch.Tensor:
@@ -40,7 +32,7 @@ def from_input(m: Model, x: torch.Tensor) -> torch.Tensor:
 
 
 def bounds(m: Model) -> tuple[torch.Tensor, torch.Tensor]:
-    """The lowest and highest centred value of each colour ([1, 3, 1, 1]): black and white."""
+    """The lowest and highest centred value of each colour ([3, 1, 1]): black and white."""
     mean = _stats(m)[0]
     return -255 * mean, 255 * (1 - mean)
 
