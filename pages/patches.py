@@ -71,7 +71,12 @@ if top is None:
     scanned = list(dict.fromkeys([layer.name, *also]))
     bar = st.progress(0.0, text="Starting the scan: the first images are being read…")
     what = ", ".join(model.layer(scanned_layer).label for scanned_layer in scanned)
-    top = cache.scan(model_key, dataset, scanned, k, model, partial(show_progress, bar, Meter(), what))[layer.name]
+    try:
+        top = cache.scan(model_key, dataset, scanned, k, model, partial(show_progress, bar, Meter(), what))[layer.name]
+    except vc.VizError as e:  # an image that stopped decoding since the folder was read
+        bar.empty()
+        st.error(str(e))
+        st.stop()
     bar.empty()
     offer.empty()
 

@@ -1,5 +1,6 @@
 """The Max patches page through Streamlit's AppTest: its table and pictures are what vizcore computes on its own."""
 import io
+import os
 import zipfile
 
 import numpy as np
@@ -190,6 +191,24 @@ def test_a_folder_on_disk_is_scanned(app, tmp_path):
     layer = app.session_state["selected_layer"]
     top = scan(model, dataset, [layer], k=9)[layer]
     assert app.dataframe[0].value["source"].tolist() == [dataset.name(int(i)) for i in top.indices[0]]
+
+
+def test_an_image_that_fails_while_the_workers_scan_gets_its_sentence(app, tmp_path):
+    shapes = vc.data.builtin("shapes", n=4 * 64)  # four batches: enough for the page's two workers
+    for i in range(len(shapes)):
+        shapes[i][0].save(tmp_path / f"shape{i:03}.jpg", quality=90)
+    open_page(app, "patches")
+    app.selectbox(key="patches_data").select("folder").run()
+    app.text_input(key="patches_folder").input(str(tmp_path)).run()
+    bad = tmp_path / "shape100.jpg"
+    seen = bad.stat()
+    bad.write_bytes(bad.read_bytes()[:200])  # damaged after the folder was read, its time kept: the scan meets it
+    os.utime(bad, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+    app.button(key="patches_run").click().run()
+    assert not app.exception
+    assert [error.value for error in app.error] == [
+        f"'{bad}' is truncated or damaged: the file ends before the image does."]
+    assert not app.dataframe and app.button(key="patches_run")  # nothing kept; the scan can be run again
 
 
 def test_layers_scanned_in_one_pass_are_each_ready_afterwards(app):

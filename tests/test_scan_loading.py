@@ -107,6 +107,34 @@ def test_a_stopped_scan_leaves_no_worker_running(jpegs, shapes_model):
     assert multiprocessing.active_children() == []
 
 
+DAMAGE = {"truncated": (lambda data: data[:300], "is truncated or damaged: the file ends before the image does."),
+          "not an image": (lambda data: b"these are notes, not a picture\n" * 20,
+                           "is not an image that can be read (use JPEG, PNG, GIF, BMP, TIFF or WebP).")}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_an_image_that_fails_in_a_worker_gets_the_sentence_it_gets_without_workers(damage, shapes_model, tmp_path):
+    root = tmp_path / "photos"
+    root.mkdir()
+    for i in range(40):
+        noise_image(i, (50, 60)).save(root / f"{i:02}.jpg", quality=85)
+    dataset = vc.data.folder(root)
+    bad = root / "17.jpg"
+    change, ending = DAMAGE[damage]
+    bad.write_bytes(change(bad.read_bytes()))  # damaged after the folder was read: the scan is first to decode it
+    assert dataset.skipped == () and usable_workers(dataset, len(dataset), 8, 1) == 1
+    raised = {}
+    for workers in (0, 1):
+        log = tmp_path / f"read-{workers}"
+        with pytest.raises(vc.VizError) as caught:
+            scan(shapes_model, Recorded(dataset, log), LAYERS, batch_size=8, workers=workers)
+        raised[workers] = caught.value
+        assert (os.getpid() in readers(log)) == (workers == 0)  # with a worker, no image is read here
+    assert type(raised[0]) is type(raised[1]) is vc.ImageError
+    assert str(raised[0]) == str(raised[1]) == f"'{bad}' {ending}"  # one line, naming the file
+    assert multiprocessing.active_children() == []  # the worker ended with the scan
+
+
 def test_every_kind_of_dataset_survives_pickling_as_workers_receive_it(jpegs):
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as z:

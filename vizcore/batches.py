@@ -25,8 +25,9 @@ import pickle
 from collections.abc import Iterator, Sequence
 
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, default_collate
 
+from .errors import VizError
 from .transforms import Preprocessing
 
 MIN_BATCHES = 4
@@ -38,7 +39,12 @@ core helps there; on the CPU the network is the slower side and idle workers cos
 
 
 class Pixels(torch.utils.data.Dataset):
-    """Items ``items`` of ``dataset`` as (uint8 pixels [3, H, W] the network's size, dataset index)."""
+    """Items ``items`` of ``dataset`` as (uint8 pixels [3, H, W] the network's size, dataset index).
+
+    An item that fails with a :class:`~vizcore.errors.VizError` (an image that no longer decodes) comes back as
+    (that error, index): raised in a worker, DataLoader would re-raise it wrapped in the worker's traceback;
+    carried as data, :func:`batches` raises it as it is, with its one sentence.
+    """
 
     def __init__(self, dataset: Sequence, preprocessing: Preprocessing, items: Sequence[int]):
         self.dataset, self.preprocessing, self.items = dataset, preprocessing, items
@@ -46,9 +52,18 @@ class Pixels(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.items)
 
-    def __getitem__(self, j: int) -> tuple[torch.Tensor, int]:
+    def __getitem__(self, j: int) -> tuple[torch.Tensor | VizError, int]:
         i = self.items[j]
-        return self.preprocessing.to_pixels(self.dataset[i][0]), i
+        try:
+            return self.preprocessing.to_pixels(self.dataset[i][0]), i
+        except VizError as e:
+            return e, i
+
+
+def collate(items: list[tuple[torch.Tensor | VizError, int]]) -> tuple[torch.Tensor, torch.Tensor] | VizError:
+    """A batch of :class:`Pixels` items, or the error of the first that failed."""
+    failed = next((pixels for pixels, _ in items if isinstance(pixels, VizError)), None)
+    return failed if failed is not None else default_collate(items)
 
 
 def default_workers() -> int:
@@ -81,7 +96,8 @@ def batches(dataset: Sequence, preprocessing: Preprocessing, items: Sequence[int
 
     ``workers``: processes that read ahead (see :func:`usable_workers`);
     ``pin``: page-locked tensors, for an asynchronous copy to a GPU. The
-    workers end when the iteration does, finished or not.
+    workers end when the iteration does, finished or not. An image that
+    fails raises its :class:`~vizcore.errors.VizError` here, workers or not.
     """
     workers = usable_workers(dataset, len(items), batch_size, workers)
     context = None
@@ -89,9 +105,12 @@ def batches(dataset: Sequence, preprocessing: Preprocessing, items: Sequence[int
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["vizcore"])  # takes effect when the server starts, once per process
     loader = DataLoader(Pixels(dataset, preprocessing, items), batch_size=batch_size, num_workers=workers,
-                        pin_memory=pin, multiprocessing_context=context)
+                        pin_memory=pin, multiprocessing_context=context, collate_fn=collate)
     stream = iter(loader)
     try:
-        yield from stream
+        for batch in stream:
+            if isinstance(batch, VizError):
+                raise batch
+            yield batch
     finally:
         del stream  # the DataLoader stops its workers when their iterator goes
