@@ -45,9 +45,11 @@ def live(key: str, settings: tuple, start: Callable[[], Iterator[vc.Step]], pict
     buttons[1].button("Stop", key=f"{key}_stop", help="Stop and keep what has been made so far.")
     if run:
         st.session_state[f"{key}_result"] = made = Run(settings)
-        bar = st.progress(0.0, text=f"{what}…")
-        left, right = st.columns([1, 2])
-        preview, chart = left.empty(), right.empty()
+        view = st.empty()  # the live view in one placeholder: emptied whole, its columns leave no gap behind
+        with view.container():
+            bar = st.progress(0.0, text=f"{what}…")
+            left, right = st.columns([1, 2])
+            preview, chart = left.empty(), right.empty()
         try:
             for step in start():
                 made.last = step
@@ -58,11 +60,10 @@ def live(key: str, settings: tuple, start: Callable[[], Iterator[vc.Step]], pict
             made.done = True
         except (ValueError, vc.VizError) as e:
             st.session_state.pop(f"{key}_result", None)
+            view.empty()
             st.error(str(e))
             return None
-        bar.empty()
-        preview.empty()
-        chart.empty()
+        view.empty()
     stored = st.session_state.get(f"{key}_result")
     if stored is None or stored.last is None:
         st.info("Press **Run** to start.")

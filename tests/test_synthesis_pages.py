@@ -14,6 +14,19 @@ def final(steps):
     return last
 
 
+def keys(node) -> set:
+    """The widget keys in ``node`` and its children."""
+    return {getattr(node, "key", None)}.union(*(keys(child) for child in getattr(node, "children", {}).values()))
+
+
+def between(app, first: str, last: str) -> list[str]:
+    """The types of the main area's nodes between the one holding widget ``first`` and the one holding ``last``."""
+    nodes = list(app.main.children.values())
+    start = next(i for i, node in enumerate(nodes) if first in keys(node))
+    end = next(i for i, node in enumerate(nodes) if last in keys(node))
+    return [node.type for node in nodes[start + 1:end]]
+
+
 def test_a_class_model_is_drawn_as_vizcore_makes_it_and_a_preset_fills_the_regularisers(app, stores):  # noqa: F811
     open_page(app, "synthesis")
     model, _ = current(app)
@@ -30,6 +43,8 @@ def test_a_class_model_is_drawn_as_vizcore_makes_it_and_a_preset_fills_the_regul
     caption = next(c for c in shown if c.startswith("after 10 steps"))
     np.testing.assert_array_equal(shown[caption][0], np.asarray(expected))
     assert [b.label for b in app.get("download_button")] == ["Image (PNG)", "Score curve (CSV)"]
+    # the live view is one emptied placeholder (drawn with no height), not a row of empty columns (a blank gap)
+    assert between(app, "synthesis_stop", "synthesis_stretch") == ["empty"]
 
 
 def test_the_unit_defaults_to_the_one_picked_on_the_activations_page(app):
