@@ -5,16 +5,23 @@ sent through a random linear map and a ReLU, plus noise), reduced to 50
 principal components as every method here reduces them. Trustworthiness
 (scikit-learn's, k = 10) is measured against those 50-d vectors.
 
-1. Maps: PCA, vc's t-SNE (openTSNE, 125 + 250 iterations) with torch's
-   threads and with one, openTSNE with its defaults, scikit-learn's t-SNE
-   (the baseline: ratio = its time / this time), and UMAP in this process.
+1. Maps: PCA, vc's t-SNE (openTSNE, 100 + 200 iterations) with torch's
+   threads and with one, the same t-SNE by vc's torch engine (the GPU path,
+   here on this machine's device), openTSNE with its defaults, scikit-learn's
+   t-SNE (the baseline: ratio = its time / this time), and UMAP in this process.
 2. UMAP's first use in a new process (``python -c``: imports included),
    with numba's cache as vizcore keeps it and with an empty one (--cold).
 3. Exact k-NN (k = 10, one query, cosine) among 10 000 and 100 000 vectors of
    4096-d: ``vc.embed.Index.search`` against NumPy's brute force (ratio =
    NumPy's time / vc's), and 2 000 queries at once (as t-SNE's neighbour graph asks).
+4. With a CUDA GPU only: t-SNE of 100 000 points (--gpu-points) end to end on
+   the GPU (auto engine: torch), against vc's openTSNE engine on the CPU cores
+   for the same points (the baseline), trustworthiness on a 5 000-point sample
+   against its 4096-d features; and exact k-NN among a million 4096-d vectors
+   made on the GPU, against one unchunked matrix product and top-k (the bare
+   baseline: ratio = bare time / vc's).
 
-    python benchmarks/embed.py [--points 10000] [--cold] [--repeat 5]
+    python benchmarks/embed.py [--points 10000] [--cold] [--repeat 5] [--gpu-points 100000] [--only-gpu]
 """
 import argparse
 import os
@@ -62,6 +69,8 @@ def maps_table(X: np.ndarray) -> None:
              lambda: maps.fit(X, "tsne").points),
             (f"vc t-SNE (openTSNE {'+'.join(map(str, maps.TSNE_ITERATIONS))} it, 1 thread)",
              lambda: maps.fit(X, "tsne", threads=1).points),
+            (f"vc t-SNE (torch engine on {vc.pick_device()}, same iterations)",
+             lambda: maps.fit(X, "tsne", engine="torch").points),
             ("openTSNE defaults (250+500 it, on 50-d)",
              lambda: np.asarray(OpenTSNE(random_state=0, n_jobs=torch.get_num_threads()).fit(reduced))),
             ("vc UMAP (umap-learn, 200 epochs, compiled)", lambda: maps.project(X, "umap"))]
@@ -118,18 +127,54 @@ def knn_table(repeat: int) -> None:
         del X, index, unit
 
 
+def gpu_tsne_table(points: int, device: str = "cuda") -> None:
+    from sklearn.manifold import trustworthiness
+
+    X = clusters(points)
+    print(f"\nt-SNE of {points} points of 4096-d, PCA to 50-d included, on {device} and on the CPU")
+    print(f"{'engine':44} {'seconds':>8} {'trust k=10':>11} {'vs CPU':>8}")
+    sample = np.random.default_rng(2).choice(points, min(points, 5000), replace=False)
+    rows = [(f"vc t-SNE, torch engine on {device}", lambda: maps.fit(X, "tsne", device=device, engine="torch")),
+            (f"vc t-SNE, openTSNE on {os.cpu_count()} CPU cores (baseline)",
+             lambda: maps.fit(X, "tsne", device="cpu", engine="opentsne"))]
+    results = [(name, *timed(fn)) for name, fn in rows]
+    for name, made, seconds in results:
+        trust = trustworthiness(X[sample], made.points[sample], n_neighbors=10)
+        print(f"{name:44} {seconds:>8.1f} {trust:>11.4f} {results[1][2] / seconds:>8.2f}")
+
+
+def gpu_knn_table(n: int, repeat: int, device: str = "cuda") -> None:
+    print(f"\nExact k-NN, k = 10, cosine, among {n} vectors of 4096-d made on {device} (median of {repeat})")
+    print(f"{'queries':>8} {'bare ms':>10} {'vc ms':>10} {'vs bare':>9}  bare: one unchunked product and top-k")
+    X = torch.randn(n, 4096, device=device, generator=torch.Generator(device).manual_seed(1))
+    index = vc.embed.Index(X, "cosine", device)
+    for queries in (1, 1000):
+        q = X[:queries]
+        bare_ms = median_ms(lambda: torch.topk(torch.nn.functional.normalize(q, dim=1) @ index.vectors.T, 10)
+                            .indices.cpu(), repeat)
+        vc_ms = median_ms(lambda: index.search(q, 10), repeat)
+        print(f"{queries:>8} {bare_ms:>10.1f} {vc_ms:>10.1f} {bare_ms / vc_ms:>9.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--points", type=int, default=10_000)
     parser.add_argument("--cold", action="store_true", help="also time UMAP with an empty numba cache (about 30 s)")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--gpu-points", type=int, default=100_000)
+    parser.add_argument("--gpu-vectors", type=int, default=1_000_000)
+    parser.add_argument("--only-gpu", action="store_true", help="skip the CPU tables")
     args = parser.parse_args()
     print(f"device: {vc.pick_device()}, torch threads: {torch.get_num_threads()}, cpus: {os.cpu_count()}, "
           f"load average: {os.getloadavg()[0]:.1f}")
-    X = clusters(args.points)
-    maps_table(X)
-    fresh_umap(X, args.cold)
-    knn_table(args.repeat)
+    if not args.only_gpu:
+        X = clusters(args.points)
+        maps_table(X)
+        fresh_umap(X, args.cold)
+        knn_table(args.repeat)
+    if torch.cuda.is_available():
+        gpu_tsne_table(args.gpu_points)
+        gpu_knn_table(args.gpu_vectors, args.repeat)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.decomposition import PCA
+from sklearn.manifold import trustworthiness
 from sklearn.model_selection import cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 
@@ -27,9 +28,14 @@ def digits_features(digits_model, tmp_path_factory):
         return vc.embed.extract(digits_model, vc.data.builtin("digits", split="test"))
 
 
+FITS = {"tsne": {"method": "tsne", "engine": "opentsne"}, "tsne-torch": {"method": "tsne", "engine": "torch"},
+        "umap": {"method": "umap"}}
+"""The maps under test, by name: t-SNE by each engine, and UMAP."""
+
+
 @pytest.fixture(scope="module")
 def digit_maps(digits_features):
-    return {method: maps.fit(digits_features.vectors, method, seed=0) for method in ("tsne", "umap")}
+    return {name: maps.fit(digits_features.vectors, seed=0, **how) for name, how in FITS.items()}
 
 
 def test_the_default_layer_is_the_one_before_the_classifier(digits_model):
@@ -115,24 +121,32 @@ def test_pca_is_the_projection_on_the_top_two_singular_vectors():
     np.testing.assert_allclose(points, PCA(2).fit_transform(X), rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("method", ["tsne", "umap"])
-def test_the_digits_map_separates_the_classes(digit_maps, digits_features, method):
+@pytest.mark.parametrize("name", FITS)
+def test_the_digits_map_separates_the_classes(digit_maps, digits_features, name):
     knn = KNeighborsClassifier(5)
-    accuracy = cross_val_score(knn, digit_maps[method].points, digits_features.labels, cv=5).mean()
+    accuracy = cross_val_score(knn, digit_maps[name].points, digits_features.labels, cv=5).mean()
     assert accuracy >= 0.9
 
 
-@pytest.mark.parametrize("method", ["pca", "tsne", "umap"])
-def test_a_point_placed_back_into_its_own_map_lands_by_its_original(digit_maps, digits_features, method):
-    fitted = digit_maps.get(method) or maps.fit(digits_features.vectors, method)
+def test_the_torch_t_sne_keeps_the_neighbourhoods_opentsne_keeps(digit_maps, digits_features):
+    """The same method, written twice: trustworthiness (k = 10) within 0.005 of openTSNE's."""
+    kept = {name: trustworthiness(digits_features.vectors, digit_maps[name].points, n_neighbors=10)
+            for name in ("tsne", "tsne-torch")}
+    assert kept["tsne-torch"] >= kept["tsne"] - 0.005 and kept["tsne"] > 0.95
+
+
+@pytest.mark.parametrize("name", ["pca", *FITS])
+def test_a_point_placed_back_into_its_own_map_lands_by_its_original(digit_maps, digits_features, name):
+    fitted = digit_maps.get(name) or maps.fit(digits_features.vectors, name)
     chosen = np.arange(0, 359, 36)
     placed = fitted.place(digits_features.vectors[chosen])
-    if method == "pca":
+    if name == "pca":
         np.testing.assert_allclose(placed, fitted.points[chosen], rtol=1e-5, atol=1e-5)
         return
     span = np.ptp(fitted.points, axis=0).max()
+    away = np.linalg.norm(placed - fitted.points[chosen], axis=1) / span  # a random place: about 0.3
+    assert np.median(away) < 0.02 and away.max() < 0.05
     for point, i in zip(placed, chosen):
-        assert np.linalg.norm(point - fitted.points[i]) < 0.02 * span
         nearest, _ = search.Index(fitted.points, "l2", "cpu").search(point, 20)  # UMAP packs a class tightly
         assert i in nearest
     assert fitted.place(digits_features.vectors[0]).shape == (2,)
@@ -143,10 +157,12 @@ def test_maps_are_deterministic_given_a_seed(digit_maps, digits_features):
     np.testing.assert_array_equal(maps.fit(X, "tsne", seed=0).points, digit_maps["tsne"].points)
     np.testing.assert_array_equal(maps.fit(X, "umap", seed=0).points, digit_maps["umap"].points)
     assert not np.allclose(maps.fit(X, "tsne", seed=1).points, digit_maps["tsne"].points)
+    np.testing.assert_array_equal(maps.fit(X, "tsne", seed=0, engine="torch").points, digit_maps["tsne-torch"].points)
+    assert not np.allclose(maps.fit(X, "tsne", seed=1, engine="torch").points, digit_maps["tsne-torch"].points)
 
 
-@pytest.mark.parametrize("method", ["tsne", "umap"])
-def test_progress_counts_the_work_and_a_stop_ends_it(digits_features, method):
+@pytest.mark.parametrize("name", FITS)
+def test_progress_counts_the_work_and_a_stop_ends_it(digits_features, name):
     seen = []
 
     def stop_at_the_third(done, total):
@@ -155,8 +171,8 @@ def test_progress_counts_the_work_and_a_stop_ends_it(digits_features, method):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        maps.fit(digits_features.vectors, method, progress=stop_at_the_third)
-    total = sum(maps.TSNE_ITERATIONS) if method == "tsne" else maps.UMAP_EPOCHS
+        maps.fit(digits_features.vectors, progress=stop_at_the_third, **FITS[name])
+    total = maps.UMAP_EPOCHS if name == "umap" else sum(maps.TSNE_ITERATIONS)
     assert len(seen) == 3 and all(t == total for _, t in seen) and seen[0][0] < seen[2][0] < total
 
 
@@ -194,6 +210,8 @@ def test_bad_input_gets_a_sentence():
         maps.fit(np.full((20, 3), np.nan), "pca")
     with pytest.raises(vc.DataError, match="not 'mds'"):
         maps.fit(np.zeros((20, 3)), "mds")
+    with pytest.raises(vc.DataError, match="not 'cuml'"):
+        maps.fit(np.zeros((20, 3)), "tsne", engine="cuml")
     with pytest.raises(vc.DataError, match="cosine or l2"):
         vc.embed.neighbors(np.zeros((5, 3)), np.zeros(3), metric="dot")
     with pytest.raises(vc.DataError, match="needs 3 numbers"):

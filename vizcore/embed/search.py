@@ -25,12 +25,13 @@ BUDGET = 1 << 24
 
 
 class Index:
-    """Vectors [N, D] kept on ``device`` for exact k-nearest-neighbour search by ``metric`` ("cosine" or "l2")."""
+    """Vectors [N, D] (an array, or a tensor on any device) kept on ``device`` for exact k-nearest-neighbour search
+    by ``metric`` ("cosine" or "l2")."""
 
     def __init__(self, vectors, metric: str = "cosine", device: str | torch.device = "auto", budget: int = BUDGET):
         if metric not in METRICS:
             raise DataError(f"Distances are measured by {' or '.join(METRICS)}, not {metric!r}.")
-        data = torch.as_tensor(np.asarray(vectors, dtype=np.float32))
+        data = float_tensor(vectors)
         if data.dim() != 2 or len(data) == 0:
             raise DataError(f"Neighbours are searched among vectors [N, D], not an array of shape {tuple(data.shape)}.")
         self.metric, self.device, self.budget = metric, pick_device(device), budget
@@ -49,7 +50,7 @@ class Index:
         ``query``: one vector [D] (results [k]) or several [M, D] (results [M, k]).
         Cosine distance is 1 - cosine similarity; l2 is the Euclidean distance.
         """
-        q = torch.as_tensor(np.asarray(query, dtype=np.float32))
+        q = float_tensor(query)
         single = q.dim() == 1
         q = q.reshape(1, -1) if single else q
         if q.dim() != 2 or q.shape[1] != self.vectors.shape[1]:
@@ -96,6 +97,11 @@ class Index:
         return torch.gather(candidates, 1, order), d
 
 
+def float_tensor(x) -> torch.Tensor:
+    """An array or a tensor (left on its device) as a float32 tensor."""
+    return x.detach().float() if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x, dtype=np.float32))
+
+
 def neighbors(X, query, k: int = 10, metric: str = "cosine", device: str | torch.device = "auto"):
     """The ``k`` rows of ``X`` [N, D] nearest ``query`` ([D], or [M, D]): (indices, distances), nearest first.
 
@@ -107,7 +113,7 @@ def neighbors(X, query, k: int = 10, metric: str = "cosine", device: str | torch
 def knn_graph(index: Index, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Each indexed vector's ``k`` nearest others (itself left out): indices and distances [N, k]."""
     n = len(index)
-    indices, distances = index.search(index.vectors.cpu().numpy(), k + 1)
+    indices, distances = index.search(index.vectors, k + 1)
     itself = indices == np.arange(n)[:, None]
     itself[~itself.any(1), -1] = True  # an exact duplicate came first: drop the farthest instead
     return indices[~itself].reshape(n, k), distances[~itself].reshape(n, k)
