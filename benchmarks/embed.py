@@ -63,7 +63,7 @@ def maps_table(X: np.ndarray) -> None:
 
     reduced, reduce_s = timed(lambda: PCA(maps.REDUCED, random_state=0).fit_transform(X).astype(np.float32))
     print(f"\n{len(X)} points, 4096-d; PCA to 50-d first: {reduce_s:.1f} s (included in the vc rows)")
-    print(f"{'method':44} {'seconds':>8} {'trust k=10':>11} {'vs sklearn':>11}")
+    print(f"{'method':48} {'seconds':>8} {'trust k=10':>11} {'vs sklearn':>11}")
     rows = [("vc PCA", lambda: maps.project(X, "pca")),
             (f"vc t-SNE (openTSNE {'+'.join(map(str, maps.TSNE_ITERATIONS))} it, {torch.get_num_threads()} threads)",
              lambda: maps.fit(X, "tsne").points),
@@ -79,7 +79,7 @@ def maps_table(X: np.ndarray) -> None:
                                                             *baseline)]
     for name, points, seconds in results:
         trust = trustworthiness(reduced, points, n_neighbors=10)
-        print(f"{name:44} {seconds:>8.1f} {trust:>11.4f} {baseline[1] / seconds:>11.2f}")
+        print(f"{name:48} {seconds:>8.1f} {trust:>11.4f} {baseline[1] / seconds:>11.2f}")
 
 
 def fresh_umap(X: np.ndarray, cold: bool) -> None:
@@ -91,7 +91,7 @@ def fresh_umap(X: np.ndarray, cold: bool) -> None:
                   "print(loaded - start, time.perf_counter() - loaded)")
         _, warm_s = timed(lambda: maps.fit(X, "umap"))
         print(f"\nUMAP's first use in a new process ({len(X)} points; baseline: the same fit in this warm process)")
-        print(f"{'numba cache':44} {'seconds':>8} {'vs warm':>11}")
+        print(f"{'numba cache':48} {'seconds':>8} {'vs warm':>11}")
         cases = [("as vizcore keeps it (after one use)", {})]
         if cold:
             cases.append(("empty (compiles everything)", {"NUMBA_CACHE_DIR": str(Path(folder) / "numba")}))
@@ -101,9 +101,9 @@ def fresh_umap(X: np.ndarray, cold: bool) -> None:
                                  capture_output=True, text=True).stdout
             total = time.perf_counter() - started
             imports, fit = (float(v) for v in out.split()[-2:])
-            print(f"{name:44} {fit:>8.1f} {warm_s / fit:>11.2f}   (the process ran {total:.1f} s, "
+            print(f"{name:48} {fit:>8.1f} {warm_s / fit:>11.2f}   (the process ran {total:.1f} s, "
                   f"{imports:.1f} s of it importing)")
-        print(f"{'same fit, warm process (baseline)':44} {warm_s:>8.1f} {1:>11.2f}")
+        print(f"{'same fit, warm process (baseline)':48} {warm_s:>8.1f} {1:>11.2f}")
 
 
 def knn_table(repeat: int) -> None:
@@ -132,7 +132,7 @@ def gpu_tsne_table(points: int, device: str = "cuda") -> None:
 
     X = clusters(points)
     print(f"\nt-SNE of {points} points of 4096-d, PCA to 50-d included, on {device} and on the CPU")
-    print(f"{'engine':44} {'seconds':>8} {'trust k=10':>11} {'vs CPU':>8}")
+    print(f"{'engine':48} {'seconds':>8} {'trust k=10':>11} {'vs CPU':>8}")
     sample = np.random.default_rng(2).choice(points, min(points, 5000), replace=False)
     rows = [(f"vc t-SNE, torch engine on {device}", lambda: maps.fit(X, "tsne", device=device, engine="torch")),
             (f"vc t-SNE, openTSNE on {os.cpu_count()} CPU cores (baseline)",
@@ -140,7 +140,7 @@ def gpu_tsne_table(points: int, device: str = "cuda") -> None:
     results = [(name, *timed(fn)) for name, fn in rows]
     for name, made, seconds in results:
         trust = trustworthiness(X[sample], made.points[sample], n_neighbors=10)
-        print(f"{name:44} {seconds:>8.1f} {trust:>11.4f} {results[1][2] / seconds:>8.2f}")
+        print(f"{name:48} {seconds:>8.1f} {trust:>11.4f} {results[1][2] / seconds:>8.2f}")
 
 
 def gpu_knn_table(n: int, repeat: int, device: str = "cuda") -> None:
