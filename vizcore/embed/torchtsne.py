@@ -75,7 +75,7 @@ class TorchTSNE:
         update, gains = torch.zeros_like(y), torch.ones_like(y)
         rows = max(1, BUDGET // len(self.embedding))
         for _ in range(PLACE_ITERATIONS):
-            pull = attraction_to(y, near, p)
+            pull = _pulls(y, near, p).sum(1)
             push = torch.cat([_repulsion_from(y[s:s + rows], self.embedding) for s in range(0, len(y), rows)])
             gradient = _clipped(pull - push, PLACE_MAX_GRADIENT)
             update, gains = _step(update, gains, gradient, MOMENTA[1], PLACE_RATE)
@@ -113,15 +113,17 @@ def conditional(d2: torch.Tensor, perplexity: float, steps: int = 50) -> torch.T
 
 
 def attraction(y: torch.Tensor, neighbours: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    """Σ_j P_ij w_ij (y_i - y_j) [N, 2] for P = V + Vᵀ, V given as ``v`` [N, k] over ``neighbours`` [N, k]."""
-    pull = (v / (1 + (y[:, None] - y[neighbours]).square().sum(-1)))[..., None] * (y[:, None] - y[neighbours])
+    """Σ_j P_ij w_ij (y_i - y_j) [N, 2] for P = V + Vᵀ, V given as ``v`` [N, k] over ``neighbours`` [N, k].
+
+    Each pair's pull acts on both its points, in opposite directions."""
+    pull = _pulls(y, y[neighbours], v)
     return pull.sum(1) - exact_sum(pull.reshape(-1, 2), neighbours.reshape(-1), len(y))
 
 
-def attraction_to(y: torch.Tensor, near: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
-    """Σ_j p_j w_j (y - y_j) [M, 2] towards each new point's own map neighbours ``near`` [M, k, 2]."""
+def _pulls(y: torch.Tensor, near: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+    """p_j w_j (y - y_j) [M, k, 2] from each point ``y`` [M, 2] to its neighbours ``near`` [M, k, 2]."""
     diff = y[:, None] - near
-    return ((p / (1 + diff.square().sum(-1)))[..., None] * diff).sum(1)
+    return (p / (1 + diff.square().sum(-1)))[..., None] * diff
 
 
 def _repulsion_from(y: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
@@ -133,8 +135,8 @@ def _repulsion_from(y: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
 
 def repulsion(y: torch.Tensor) -> torch.Tensor:
     """Σ_j w_ij² (y_i - y_j) / Z [N, 2], Z = Σ_{i≠j} w_ij, w = 1/(1+|y_i - y_j|²), by FFT-accelerated interpolation."""
-    low, high = torch.aminmax(y)
-    low, span = low.item(), max((high - low).item(), 1e-12)
+    low, high = torch.stack(torch.aminmax(y)).tolist()  # one wait for the device per step
+    span = max(high - low, 1e-12)
     boxes = max(MIN_BOXES, math.ceil(span))
     nodes = boxes * NODES_PER_BOX
     weights, cells = _lagrange((y - low) / (span / boxes), boxes)
