@@ -26,8 +26,12 @@ SHOWN_SKIPPED = 5
 
 
 def pick(model: vc.Model, key: str, source_column, size_column) -> vc.data.Dataset:
-    """Draw the source in ``source_column`` and, where it applies, the number of images in ``size_column``."""
-    names = list(SOURCES)
+    """Draw the source in ``source_column`` and, where it applies, the number of images in ``size_column``.
+
+    ``DEEPVIS_SERVER_FOLDERS=off`` leaves out "a folder on the server": on a shared deployment it would let any
+    visitor read images from any folder the server can read.
+    """
+    names = [name for name in SOURCES if name != "folder" or os.environ.get("DEEPVIS_SERVER_FOLDERS") != "off"]
     source = source_column.selectbox("Dataset", names, format_func=SOURCES.get, key=f"{key}_data",
                                      index=names.index("digits" if model.name == "builtin-digits" else "shapes"))
     try:

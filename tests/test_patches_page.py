@@ -10,7 +10,7 @@ from test_attribution_page import pictures, stores  # noqa: F401 (stores is a fi
 from test_pages import current, open_page, use_model
 
 import vizcore as vc
-from studio import cache
+from studio import cache, datasets
 from vizcore.attribution import Unit, gradient_picture, guided_backprop
 from vizcore.patches import crop, cut, outline, receptive_field, scan
 
@@ -176,6 +176,16 @@ def test_a_bad_zip_and_a_missing_folder_get_their_sentence(app, tmp_path):
     app.selectbox(key="patches_data").select("folder").run()
     app.text_input(key="patches_folder").input(str(tmp_path / "nowhere")).run()
     assert not app.exception and app.error[0].value == f"{tmp_path / 'nowhere'} is not a folder."
+
+
+def test_a_shared_deployment_can_keep_the_servers_folders_to_itself(app, monkeypatch):
+    open_page(app, "patches")
+    folder, upload = datasets.SOURCES["folder"], datasets.SOURCES["zip"]
+    assert folder in app.selectbox(key="patches_data").options
+    monkeypatch.setenv("DEEPVIS_SERVER_FOLDERS", "off")
+    app.run()
+    options = app.selectbox(key="patches_data").options
+    assert folder not in options and upload in options
 
 
 def test_a_folder_on_disk_is_scanned(app, tmp_path):
