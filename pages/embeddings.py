@@ -74,6 +74,7 @@ hover = [f"{name}<br>label: {c}<br>predicted: {p}" for name, c, p in zip(names, 
 pooled = " (averaged over positions)" if layer.is_map else ""
 st.subheader(f"{vc.embed.METHODS[method]} of {layer.title}{pooled}: {len(dataset)} images, "
              f"{found.vectors.shape[1]} numbers each")
+st.caption(f"Computed by {fitted.made_by}.")
 figure = charts.embedding_scatter(fitted.points, groups, hover, [g for g in order if g in set(groups)], here,
                                   "the current image")
 event = st.plotly_chart(figure, on_select="rerun", selection_mode=("points", "box", "lasso"),

@@ -62,6 +62,8 @@ def test_the_digits_t_sne_map_with_the_current_image_and_its_neighbours(app):
         expected = [f"{dataset.name(int(i))} · {d:.3f}" for i, d in zip(near, distance)]
         assert all(caption in shown for caption in expected), space
     assert "200 images on a 14×15 lattice" in shown
+    assert "Computed by openTSNE on the CPU (1 thread); principal components and neighbours on the CPU." in [
+        caption.value for caption in app.caption]
     assert len(app.get("download_button")) == 4
     assert not app.error
 

@@ -74,6 +74,8 @@ class Map:
     points: np.ndarray
     method: str
     _place: Callable[[np.ndarray], np.ndarray] = field(repr=False)
+    made_by: str = ""
+    """What computed it, and where: "openTSNE on the CPU", "vizcore's t-SNE in torch on the GPU (cuda)"…"""
 
     def place(self, vectors) -> np.ndarray:
         """New vectors [M, D] (or one [D]) put where the map would have them, its own points unmoved: [M, 2] ([2])."""
@@ -116,7 +118,7 @@ def fit(X, method: str = "pca", seed: int = 0, progress: Progress | None = None,
         raise DataError("The vectors hold values that are not finite numbers (inf or NaN).")
     if method == "pca":
         pca = PCA(2, random_state=seed).fit(X)
-        return Map(pca.transform(X), method, pca.transform)
+        return Map(pca.transform(X), method, pca.transform, "scikit-learn on the CPU")
     data = torch.as_tensor(X).to(pick_device(device))
     reduce = Reduction(data, min(REDUCED, len(X)), seed) if X.shape[1] > REDUCED else float_tensor
     index = Index(reduce(data), "l2", data.device)
@@ -126,12 +128,17 @@ def fit(X, method: str = "pca", seed: int = 0, progress: Progress | None = None,
         made = _tsne(index, seed, progress, threads or (1 if len(X) < BARNES_HUT_BELOW else torch.get_num_threads()))
     else:
         made = _umap(index, seed, progress)
-    return Map(made.points, method, lambda x: made._place(reduce(x).cpu().numpy()))
+    return Map(made.points, method, lambda x: made._place(reduce(x).cpu().numpy()),
+               f"{made.made_by}; principal components and neighbours on {_where(index.device)}")
+
+
+def _where(device: torch.device) -> str:
+    return "the CPU" if device.type == "cpu" else f"the GPU ({device.type})"
 
 
 def _torch_tsne(index: Index, seed: int, progress: Progress | None) -> Map:
     made = TorchTSNE(index, min(PERPLEXITY, (len(index) - 1) / 3), TSNE_ITERATIONS, seed, progress)
-    return Map(made.points, "tsne", made.place)
+    return Map(made.points, "tsne", made.place, f"vizcore's t-SNE in torch on {_where(index.device)}")
 
 
 def _tsne(index: Index, seed: int, progress: Progress | None, threads: int) -> Map:
@@ -169,7 +176,7 @@ def _tsne(index: Index, seed: int, progress: Progress | None, threads: int) -> M
         with lock:  # transform re-centres the embedding in place (by nothing, now: but it writes)
             return np.asarray(embedding.transform(x))
 
-    return Map(np.array(embedding), "tsne", place)
+    return Map(np.array(embedding), "tsne", place, f"openTSNE on the CPU ({threads} thread{'s' * (threads > 1)})")
 
 
 class _iterations:
@@ -200,7 +207,7 @@ def _umap(index: Index, seed: int, progress: Progress | None) -> Map:
         warnings.filterwarnings("ignore", message=".*n_jobs value 1 overridden.*")
         points = reducer.fit_transform(index.vectors.cpu().numpy())
     reducer.tqdm_kwds = {"disable": True}  # transform would report its epochs to this fit's progress
-    return Map(points, "umap", reducer.transform)
+    return Map(points, "umap", reducer.transform, "umap-learn on the CPU")
 
 
 class _UmapIndex:

@@ -6,8 +6,9 @@ the randomized range finder of Halko, Martinsson & Tropp (2011). The
 algorithm multiplies the centred data by a seeded Gaussian matrix, takes seven
 power iterations with a QR factorisation after each product, and computes
 an SVD of the small projected matrix. That is what scikit-learn's
-randomized PCA does for so few components. Here it is done with torch on the vectors' own device,
-so the reduction before a GPU t-SNE also runs on the GPU.
+randomized PCA does for so few components. Here it is done with torch on
+the vectors' own device, so the reduction before a GPU t-SNE also runs on
+the GPU.
 """
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ class Reduction:
             basis = torch.linalg.qr(centred @ torch.linalg.qr(centred.T @ basis).Q).Q
         _, _, vt = torch.linalg.svd(basis.T @ centred, full_matrices=False)
         axes = vt[:k].T  # [D, k], greatest variance first
-        self.axes = axes * torch.sign(axes[axes.abs().argmax(0), torch.arange(axes.shape[1], device=axes.device)])  # fix each sign
+        largest = axes[axes.abs().argmax(0), torch.arange(axes.shape[1], device=axes.device)]
+        self.axes = axes * torch.sign(largest)  # a component's sign is arbitrary: its largest entry is made positive
 
     def __call__(self, x) -> torch.Tensor:
         """Vectors [M, D] (an array or a tensor) in component coordinates: [M, k] on the reduction's device."""

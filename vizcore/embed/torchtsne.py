@@ -134,7 +134,9 @@ def _repulsion_from(y: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
 
 
 def repulsion(y: torch.Tensor) -> torch.Tensor:
-    """Σ_j w_ij² (y_i - y_j) / Z [N, 2], Z = Σ_{i≠j} w_ij, w = 1/(1+|y_i - y_j|²), by FFT-accelerated interpolation."""
+    """Σ_j w_ij² (y_i - y_j) / Z [N, 2], by FFT-accelerated interpolation.
+
+    Here w_ij = 1/(1+|y_i - y_j|²) and Z = Σ_{i≠j} w_ij."""
     low, high = torch.stack(torch.aminmax(y)).tolist()  # one wait for the device per step
     span = max(high - low, 1e-12)
     boxes = max(MIN_BOXES, math.ceil(span))
