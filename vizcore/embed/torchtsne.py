@@ -95,7 +95,8 @@ def conditional(d2: torch.Tensor, perplexity: float, steps: int = 50) -> torch.T
     """``p_{j|i}`` [M, k] from squared distances [M, k], each row of entropy log(perplexity), as float32.
 
     The bandwidth is found by bisection on its logarithm, for all rows at once. Distances are first shifted to
-    a minimum of 0 and scaled to a mean of 1 per row; neither changes the normalised ``p``.
+    a minimum of 0 and scaled to a mean of 1 per row, so one search range fits every row: the shift cancels in
+    the normalisation and the bandwidth found absorbs the scale, so ``p`` is what the raw distances give.
     """
     d = d2 - d2.min(1, keepdim=True).values
     d = d / d.mean(1, keepdim=True).clamp_min(1e-12)
