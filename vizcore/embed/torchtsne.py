@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from ..patches import Progress
+from .principal import Reduction
 from .search import BUDGET, Index, knn_graph
 
 EXAGGERATION = 12.0
@@ -198,11 +199,7 @@ def exact_sum(values: torch.Tensor, index: torch.Tensor, size: int) -> torch.Ten
 def _initial(vectors: torch.Tensor, seed: int) -> torch.Tensor:
     """openTSNE's start: the top two principal components scaled to a standard deviation of 1e-4 on the first,
     plus seeded jitter of 1 % of that, so that duplicate vectors start apart (and can move apart)."""
-    centred = vectors.double() - vectors.double().mean(0)
-    _, axes = torch.linalg.eigh(centred.T @ centred)
-    axes = axes[:, [-1, -2]]
-    axes = axes * torch.sign(axes[axes.abs().argmax(0), [0, 1]])  # an axis's sign is arbitrary: fix it
-    y = centred @ axes
+    y = Reduction(vectors, 2, seed)(vectors).double()
     y = y / y[:, 0].std().clamp_min(1e-300) * 1e-4
     jitter = torch.randn(y.shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     return (y + jitter.to(y.device) * 1e-6).float()
