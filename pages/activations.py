@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from studio import cache, charts, downloads, selection, sidebar
-from vizcore import grids, units
+from vizcore.activations import grids, units
 
 GRID_CHART = "activations_grid"
 

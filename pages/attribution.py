@@ -16,7 +16,8 @@ import torch
 
 import vizcore as vc
 from studio import cache, downloads, selection, sidebar
-from vizcore import attribution, grids, units
+from vizcore import attribution
+from vizcore.activations import grids, units
 
 METHODS = {  # vizcore function -> (title, paper, whether it can explain a unit)
     "saliency": ("Saliency", "Simonyan et al. 2014", True),

@@ -15,7 +15,7 @@ from PIL import Image
 
 import vizcore as vc
 from studio import downloads, runs, selection, sidebar
-from vizcore import grids
+from vizcore.activations import grids
 
 
 def side_by_side(images: list[Image.Image]) -> Image.Image:

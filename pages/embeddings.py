@@ -17,7 +17,7 @@ import streamlit as st
 
 import vizcore as vc
 from studio import cache, charts, datasets, downloads, selection, sidebar
-from vizcore import grids
+from vizcore.activations import grids
 
 COLOURS = {"label": "true label", "predicted": "predicted class"}
 MAX_SHOWN = 60  # selected images drawn as thumbnails

@@ -3,7 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from studio import cache, charts, sidebar
-from vizcore import units
+from vizcore.activations import units
+from vizcore.core.model import ranked
 
 model, model_key = sidebar.current_model()
 image, image_key = sidebar.current_image()
@@ -16,7 +17,7 @@ with left:
     st.image(model.view(image), width="stretch",
              caption=f"What the network sees: {model.input_size}×{model.input_size} pixels after resizing and cropping")
 with right:
-    predictions = units.ranked(cache.probabilities(model_key, image_key, model, image), model.categories)
+    predictions = ranked(cache.probabilities(model_key, image_key, model, image), model.categories)
     st.subheader("Top-5 classes")
     st.plotly_chart(charts.top_k_bars(predictions), width="stretch")
     table = pd.DataFrame(predictions, columns=["class", "probability"])

@@ -21,10 +21,10 @@ from PIL import Image
 
 import vizcore as vc
 from studio import cache, datasets, downloads, selection, sidebar
-from vizcore import grids
+from vizcore.activations import grids
 from vizcore.attribution import Unit, gradient_picture
 from vizcore.patches import crop, cut, outline, source
-from vizcore.throughput import Meter
+from vizcore.core.progress import Meter
 
 VIEWS = {"guided_backprop": "guided backprop", "deconvnet": "deconvnet"}
 PER_ROW = 3

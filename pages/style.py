@@ -16,7 +16,7 @@ import streamlit as st
 
 import vizcore as vc
 from studio import cache, charts, downloads, sidebar, styles
-from vizcore import grids
+from vizcore.activations import grids
 
 MODES = {"sweep": "Trade-off sweep", "transfer": "One transfer", "texture": "Texture"}
 TV_WEIGHTS = [0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0]

@@ -16,9 +16,9 @@ from PIL import Image, ImageOps
 
 import vizcore as vc
 from studio import charts, downloads, runs, selection, sidebar
-from vizcore import grids
+from vizcore.activations import grids
 from vizcore.synthesis import pixels
-from vizcore.units import ranked
+from vizcore.core.model import ranked
 
 PRESET_NONE = "none (Simonyan et al. 2014)"
 SETTINGS = {"steps": 200, "lr": 2.0, "l2": 0.0, "decay": 0.0, "blur_radius": 0.0, "blur_every": 0,

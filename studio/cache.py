@@ -28,8 +28,10 @@ import streamlit as st
 import torch
 
 import vizcore as vc
-from vizcore import grids, scancache, zoo
-from vizcore.batches import default_workers
+from vizcore.activations import grids
+from vizcore.patches import store
+from vizcore.core import zoo
+from vizcore.data.batches import default_workers
 from vizcore.patches import TopK
 
 from . import downloads
@@ -191,7 +193,7 @@ def stored_scan(model_key: tuple, dataset_: vc.data.Dataset, layer: str, k: int,
     key = (model_key, dataset_.fingerprint, layer, k)
     result = _scans().get(key)
     if result is None:
-        result = scancache.load(model, dataset_, layer, k)
+        result = store.load(model, dataset_, layer, k)
         if result is not None:
             _scans().put(key, result)
     return result
@@ -200,9 +202,9 @@ def stored_scan(model_key: tuple, dataset_: vc.data.Dataset, layer: str, k: int,
 def scan(model_key: tuple, dataset_: vc.data.Dataset, layers: list[str], k: int, model: vc.Model,
          progress: Callable[[int, int], None]) -> dict[str, TopK]:
     """``vc.patches.scan`` of ``layers`` (names) in one pass, with worker processes reading the images, each layer
-    kept for every session and on disk on its own (``vizcore.scancache``); when ``progress`` raises (Stop) nothing
+    kept for every session and on disk on its own (``vizcore.patches.store``); when ``progress`` raises (Stop) nothing
     is kept."""
-    result = scancache.cached_scans(model, dataset_, layers, k, progress=progress, workers=default_workers())
+    result = store.cached_scans(model, dataset_, layers, k, progress=progress, workers=default_workers())
     for layer, top in result.items():
         _scans().put((model_key, dataset_.fingerprint, layer, k), top)
     return result

@@ -6,7 +6,7 @@ import base64
 import numpy as np
 import plotly.graph_objects as go
 
-from vizcore.grids import TileLayout
+from vizcore.activations.grids import TileLayout
 
 BLUE, RED = "#4C78A8", "#E45756"
 

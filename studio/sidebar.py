@@ -15,7 +15,8 @@ import torch
 from PIL import Image
 
 import vizcore as vc
-from vizcore import builtin, zoo
+from vizcore import builtin
+from vizcore.core import zoo
 
 from . import cache
 

@@ -6,7 +6,7 @@ from torch import nn
 from torch.nn import functional as F
 
 import vizcore as vc
-from vizcore.transforms import Preprocessing
+from vizcore.core.preprocessing import Preprocessing
 
 MEAN, STD = (0.4, 0.5, 0.6), (0.2, 0.25, 0.3)
 

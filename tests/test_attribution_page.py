@@ -13,7 +13,8 @@ from PIL import Image
 from streamlit.runtime import memory_media_file_storage
 from test_pages import current, open_page, texts, use_model
 
-from vizcore import attribution, units
+from vizcore import attribution
+from vizcore.activations import units
 from vizcore.attribution import Unit
 
 ALL = ["saliency", "smoothgrad", "guided_backprop", "deconvnet", "grad_cam", "integrated_gradients", "occlusion"]

@@ -10,7 +10,8 @@ import torch
 
 import vizcore as vc
 from scripts.browser import chromium_page, served_app, wait_until_idle
-from vizcore import filters, grids
+from vizcore import filters
+from vizcore.activations import grids
 
 # URL path -> selectors that prove the page's content is drawn. A page comes first: the fresh server's first
 # request is a bookmark of it, which must run through app.py (and its sidebar) like any other.

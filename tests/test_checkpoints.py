@@ -15,7 +15,7 @@ import torchvision
 from conftest import noise_image
 
 import vizcore as vc
-from vizcore import zoo
+from vizcore.core import zoo
 
 
 class RunsCode:

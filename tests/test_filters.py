@@ -10,7 +10,7 @@ from torch import nn
 
 import vizcore as vc
 from vizcore import filters
-from vizcore.transforms import Preprocessing
+from vizcore.core.preprocessing import Preprocessing
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""vizcore.grids: planted maps land in the right tiles, clicks map back to channels, colours and scales.
+"""vizcore.activations.grids: planted maps land in the right tiles, clicks map back to channels, colours and scales.
 
 Every check compares with values worked out by hand for planted input: a map
 whose every value is its channel number, a single hot cell, a known ramp.
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from vizcore import grids
+from vizcore.activations import grids
 
 
 def tile_pixels(picture, layout, channel) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""vizcore.images.open_image: every input a user can hand us becomes RGB or one clear sentence."""
+"""vizcore.data.images.open_image: every input a user can hand us becomes RGB or one clear sentence."""
 from __future__ import annotations
 
 import io
@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageFile
 
 from vizcore.errors import ImageError
-from vizcore.images import open_image
+from vizcore.data.images import open_image
 
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
 

@@ -17,7 +17,7 @@ from PIL import Image
 from torch import nn
 
 import vizcore as vc
-from vizcore import grids, units
+from vizcore.activations import grids, units
 
 def use_model(app, name):
     app.sidebar.selectbox(key="model_name").select(name)

@@ -14,7 +14,7 @@ from conftest import noise_image
 from torch import nn
 
 import vizcore as vc
-from vizcore import scancache
+from vizcore.patches import store
 from vizcore.__main__ import main
 from vizcore.patches import TopK, crop, receptive_field, scan
 
@@ -217,16 +217,16 @@ def test_ctrl_c_stops_the_command_line_scan_without_writing(tmp_path, capsys, mo
 def test_scans_kept_on_disk_come_back_without_running_the_network(tmp_path, monkeypatch):
     monkeypatch.setenv("DEEPVIS_CACHE", str(tmp_path))
     m, dataset = small_net(), vc.data.builtin("shapes", n=12)
-    first = scancache.cached_scans(m, dataset, ["1"], k=3)["1"]
+    first = store.cached_scans(m, dataset, ["1"], k=3)["1"]
     twin = small_net()  # the same weights in a new object: a restarted process
     calls = []
     twin.module[0].register_forward_pre_hook(lambda *_: calls.append(1))
-    again = scancache.cached_scans(twin, dataset, ["1"], k=3)["1"]
+    again = store.cached_scans(twin, dataset, ["1"], k=3)["1"]
     assert not calls and torch.equal(again.indices, first.indices) and torch.equal(again.values, first.values)
     assert torch.equal(again.positions, first.positions)
     other_weights = small_net()
     with torch.no_grad():
         other_weights.module[0].bias += 1
-    assert scancache.load(other_weights, dataset, "1", 3) is None  # other weights, other key
-    assert scancache.load(m, vc.data.builtin("shapes", n=13), "1", 3) is None  # other data
-    assert scancache.load(m, dataset, "1", 4) is None  # other k
+    assert store.load(other_weights, dataset, "1", 3) is None  # other weights, other key
+    assert store.load(m, vc.data.builtin("shapes", n=13), "1", 3) is None  # other data
+    assert store.load(m, dataset, "1", 4) is None  # other k

@@ -18,10 +18,10 @@ import torch
 from conftest import noise_image
 
 import vizcore as vc
-from vizcore import scancache
-from vizcore.batches import MIN_BATCHES, usable_workers
+from vizcore.patches import store
+from vizcore.data.batches import MIN_BATCHES, usable_workers
 from vizcore.patches import scan
-from vizcore.throughput import Meter, duration
+from vizcore.core.progress import Meter, duration
 
 LAYERS = ["conv2", "conv5", "fc7"]
 
@@ -173,14 +173,14 @@ def test_layers_scanned_together_are_kept_one_by_one(jpegs, shapes_model, tmp_pa
     batches = []
     handle = shapes_model.module.features[0].register_forward_pre_hook(lambda _, x: batches.append(len(x[0])))
     try:
-        together = scancache.cached_scans(shapes_model, jpegs, ["conv2", "fc7"], k=3, batch_size=16)
+        together = store.cached_scans(shapes_model, jpegs, ["conv2", "fc7"], k=3, batch_size=16)
         assert len(batches) == 3  # one pass over 40 images for both layers
-        more = scancache.cached_scans(shapes_model, jpegs, ["fc7", "conv5"], k=3, batch_size=16)
+        more = store.cached_scans(shapes_model, jpegs, ["fc7", "conv5"], k=3, batch_size=16)
         assert len(batches) == 6  # fc7 was kept: one more pass, for conv5 alone
     finally:
         handle.remove()
     for name, top in {**together, **more}.items():
-        assert_same({name: scancache.load(shapes_model, jpegs, name, 3)}, {name: top})
+        assert_same({name: store.load(shapes_model, jpegs, name, 3)}, {name: top})
         assert_same({name: top}, scan(shapes_model, jpegs, [name], k=3))
 
 

@@ -1,4 +1,4 @@
-"""vizcore.units: strengths, ranks and peaks of planted activations; overlays that land where the input is bright.
+"""vizcore.activations.units: strengths, ranks and peaks of planted activations; overlays that land where the input is bright.
 
 The overlay test builds a network whose every convolution averages its input
 (all weights equal), so each layer's map is a blurred copy of the image's
@@ -15,8 +15,8 @@ from torch import nn
 from torchvision.models import alexnet
 
 import vizcore as vc
-from vizcore import grids, units
-from vizcore.transforms import Preprocessing
+from vizcore.activations import grids, units
+from vizcore.core.preprocessing import Preprocessing
 
 
 @pytest.fixture

@@ -6,21 +6,34 @@
     m.predict(img, k=5)
     m.activations(img, ["conv1", "fc7"])
 
+The packages read like the lecture's table of contents:
+
+- :mod:`vizcore.core`: loading a network, its layers, capturing activations, progress;
+- :mod:`vizcore.data`: images and datasets;
+- :mod:`vizcore.filters`, :mod:`vizcore.activations`: the first layer's filters, a layer's maps;
+- :mod:`vizcore.patches`: max-activating patches and receptive fields;
+- :mod:`vizcore.embed`: the last layer: embeddings, maps, nearest neighbours;
+- :mod:`vizcore.attribution`: saliency, guided backprop, Grad-CAM, occlusion, integrated gradients;
+- :mod:`vizcore.synthesis`: images by gradient ascent (class and unit visualisation, DeepDream, inversion,
+  adversarial examples), on :mod:`vizcore.optvis`, the one optimisation loop it shares with
+- :mod:`vizcore.style`: texture synthesis and neural style transfer.
+
 No Streamlit here: everything works the same in a notebook.
 """
 import importlib
 
-from . import data, patches
-from .optimising import Step
-from .errors import DataError, ImageError, ModelError, VizError
-from .images import open_image
-from .layers import Layer
-from .loading import load_model, pick_device
-from .model import Model
+from vizcore import data, patches
+from vizcore.core.layers import Layer
+from vizcore.core.loading import load_model, pick_device
+from vizcore.core.model import Model
+from vizcore.core.progress import Progress, Step
+from vizcore.data.images import open_image
+from vizcore.errors import DataError, ImageError, ModelError, VizError
 
-__all__ = ["DataError", "ImageError", "Layer", "Model", "ModelError", "Step", "VizError", "attribution", "data",
-           "embed", "load_model", "open_image", "patches", "pick_device", "style", "synthesis"]
-LAZY = {"attribution", "embed", "style", "synthesis"}
+__all__ = ["DataError", "ImageError", "Layer", "Model", "ModelError", "Progress", "Step", "VizError", "activations",
+           "attribution", "data", "embed", "filters", "load_model", "open_image", "patches", "pick_device", "style",
+           "synthesis"]
+LAZY = {"activations", "attribution", "embed", "filters", "style", "synthesis"}
 
 
 def __getattr__(name: str):

@@ -4,7 +4,7 @@
 
 ``--data`` is a folder of images or a built-in dataset (shapes, digits,
 samples; test split). ``--workers`` processes decode the images while the
-network runs (default: :func:`vizcore.batches.default_workers`). Progress,
+network runs (default: :func:`vizcore.data.batches.default_workers`). Progress,
 with images/s and the time left, goes to stderr; Ctrl+C stops the scan
 (exit status 130, nothing written). The result is one .npz with, per layer
 label, ``<label>.values``, ``<label>.indices`` and ``<label>.positions``, and
@@ -19,12 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import data
-from .batches import default_workers
-from .errors import VizError
-from .loading import load_model
-from .patches import scan
-from .throughput import Meter
+from vizcore import data
+from vizcore.data.batches import default_workers
+from vizcore.errors import VizError
+from vizcore.core.loading import load_model
+from vizcore.patches import scan
+from vizcore.core.progress import Meter
 
 BUILTIN_DATA = ("shapes", "digits", "samples")
 

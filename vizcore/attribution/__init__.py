@@ -27,12 +27,12 @@ gradient methods) a :class:`Unit` of an inner layer. Every method is safe on
 a model shared between threads: nothing is attached to the model per call.
 Long computations take ``progress(done, total)``, which may raise to stop.
 """
-from .gradcam import default_layer, grad_cam
-from .gradients import BASELINES, baseline_image, integrated_gradients, saliency, smoothgrad
-from .guided import deconvnet, guided_backprop
-from .occlusion import occlusion, occlusion_map, positions
-from .pictures import cutout, foreground, gradient_picture, heatmap, magnitude
-from .targets import Unit
+from vizcore.attribution.gradcam import default_layer, grad_cam
+from vizcore.attribution.gradients import BASELINES, baseline_image, integrated_gradients, saliency, smoothgrad
+from vizcore.attribution.guided import deconvnet, guided_backprop
+from vizcore.attribution.occlusion import occlusion, occlusion_map, positions
+from vizcore.attribution.pictures import cutout, foreground, gradient_picture, heatmap, magnitude
+from vizcore.attribution.targets import Unit
 
 __all__ = ["BASELINES", "Unit", "baseline_image", "cutout", "deconvnet", "default_layer", "foreground",
            "grad_cam", "gradient_picture", "guided_backprop", "heatmap", "integrated_gradients", "magnitude",

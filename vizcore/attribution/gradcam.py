@@ -16,12 +16,12 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..capture import OUTPUT
-from ..errors import ModelError
-from ..layers import Layer
-from ..model import Model
-from ..units import upsample
-from .targets import as_input, class_index
+from vizcore.core.capture import OUTPUT
+from vizcore.errors import ModelError
+from vizcore.core.layers import Layer
+from vizcore.core.model import Model
+from vizcore.activations.units import upsample
+from vizcore.attribution.targets import as_input, class_index
 
 
 def default_layer(m: Model) -> Layer:

@@ -24,8 +24,9 @@ from captum.attr import IntegratedGradients, Saliency
 from PIL import Image
 from torchvision.transforms.functional import gaussian_blur
 
-from ..model import Model
-from .targets import Progress, Target, as_input, grey, resolve, scorer
+from vizcore.core.model import Model
+from vizcore.core.progress import Progress
+from vizcore.attribution.targets import Target, as_input, grey, resolve, scorer
 
 BASELINES = ("black", "blur", "noise")
 """Baselines of integrated gradients: a black image (in pixels, before normalisation), the image blurred, noise."""

@@ -32,9 +32,9 @@ import torch
 from PIL import Image
 from torch.overrides import TorchFunctionMode
 
-from ..errors import ModelError
-from ..model import Model
-from .targets import Target, as_input, resolve, scorer
+from vizcore.errors import ModelError
+from vizcore.core.model import Model
+from vizcore.attribution.targets import Target, as_input, resolve, scorer
 
 RECTIFIERS = frozenset({"relu", "relu_", "relu6"})
 """Functions the rules apply to (also ``hardtanh`` clipped at 0, which is how ``nn.ReLU6`` computes)."""

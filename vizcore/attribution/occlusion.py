@@ -18,8 +18,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..model import Model
-from .targets import Progress, as_input, class_index, grey
+from vizcore.core.model import Model
+from vizcore.core.progress import Progress
+from vizcore.attribution.targets import as_input, class_index, grey
 
 
 def positions(size: int, window: int, stride: int) -> list[int]:

@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 from torchvision.transforms.functional import gaussian_blur
 
-from .. import grids
+from vizcore.activations import grids
 
 
 def heatmap(values: np.ndarray, colormap: str = "viridis", size: int | None = None,
@@ -21,7 +21,7 @@ def heatmap(values: np.ndarray, colormap: str = "viridis", size: int | None = No
     """A map [h, w] through ``colormap``, enlarged to ``size`` × ``size`` with crisp cells when given.
 
     Scale: 0 … ``vmax`` when given (e.g. 1 for probabilities), otherwise the
-    map's own range as :func:`vizcore.grids.normalize` puts it (zero in the
+    map's own range as :func:`vizcore.activations.grids.normalize` puts it (zero in the
     middle for a diverging colormap).
     """
     values = np.array(values, dtype=np.float32)  # a copy: the map may be a read-only cached one

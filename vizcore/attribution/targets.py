@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import torch
 from PIL import Image
 
-from ..model import Model
+from vizcore.core.model import Model
+from vizcore.core.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,6 @@ Target = int | Unit | None
 Scorer = Callable[[torch.Tensor], torch.Tensor]
 """Batch [B, 3, H, W] -> the target's score for each image [B], differentiable."""
 
-Progress = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` after each batch; it may raise to stop the computation."""
 
 
 def as_input(m: Model, img: Image.Image | torch.Tensor) -> torch.Tensor:

@@ -5,7 +5,7 @@ import argparse
 
 import torch
 
-from . import train
+from vizcore.builtin import train
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,7 +18,7 @@ The recipe has two optimisers, both on a one-cycle learning rate (Smith & Topin 
   gradient components up to full-size steps and leave noisy filters.
 
 Images become tensors through :func:`vizcore.builtin.preprocessing`, the same
-:class:`~vizcore.transforms.Preprocessing` :func:`vizcore.builtin.build` serves the model with.
+:class:`~vizcore.core.preprocessing.Preprocessing` :func:`vizcore.builtin.build` serves the model with.
 """
 from __future__ import annotations
 
@@ -33,10 +33,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..transforms import Preprocessing
-from . import SPECS, digits, shapes, weights_path
-from . import preprocessing as builtin_preprocessing
-from .net import MiniAlexNet
+from vizcore.core.preprocessing import Preprocessing
+from vizcore.builtin import SPECS, digits, shapes, weights_path
+from vizcore.builtin import preprocessing as builtin_preprocessing
+from vizcore.builtin.net import MiniAlexNet
 
 Item = tuple[Image.Image, int]
 

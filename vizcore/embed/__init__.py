@@ -11,10 +11,10 @@ ImageNet included.
     idx, dist = vc.embed.neighbors(X, X[0], k=10)    # nearest first, cosine distance
     cells = vc.embed.snap(xy)                        # the t-SNE grid: one lattice cell per point
 """
-from .extraction import Features, encode, extract, features, penultimate, pixels
-from .lattice import picture, shape, snap
-from .maps import METHODS, Map, fit, project
-from .search import Index, neighbors
+from vizcore.embed.extraction import Features, encode, extract, features, penultimate, pixels
+from vizcore.embed.lattice import picture, shape, snap
+from vizcore.embed.maps import METHODS, Map, fit, project
+from vizcore.embed.search import Index, neighbors
 
 __all__ = ["Features", "Index", "METHODS", "Map", "encode", "extract", "features", "fit", "neighbors", "penultimate",
            "picture", "pixels", "project", "shape", "snap"]

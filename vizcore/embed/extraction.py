@@ -7,7 +7,7 @@ the default is the penultimate one (:func:`penultimate`). A feature-map layer
 pooling, as ResNet's own head does), or flattened into [C·H·W] with
 ``pooling="flatten"``.
 
-Results are kept on disk, keyed like the max-patch scans (:mod:`vizcore.scancache`)
+Results are kept on disk, keyed like the max-patch scans (:mod:`vizcore.patches.store`)
 by a hash of the network's weights, the layer, the pooling and the dataset's
 fingerprint, in ``$DEEPVIS_CACHE/embeddings`` (default ``~/.cache/deepvis/embeddings``).
 """
@@ -21,10 +21,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from .. import scancache
-from ..errors import DataError
-from ..model import Model
-from ..patches import Progress
+from vizcore.patches import store
+from vizcore.errors import DataError
+from vizcore.core.model import Model
+from vizcore.core.progress import Progress
 
 POOLINGS = ("mean", "flatten")
 
@@ -55,11 +55,11 @@ def penultimate(m: Model) -> str:
 
 def directory() -> Path:
     """Where features are kept (beside the scans; read from ``DEEPVIS_CACHE`` on each call)."""
-    return scancache.directory().parent / "embeddings"
+    return store.directory().parent / "embeddings"
 
 
 def path(m: Model, dataset, layer: str, pooling: str) -> Path:
-    return directory() / f"{scancache.model_digest(m)}-{dataset.fingerprint}-{m.layer(layer).name}-{pooling}.npz"
+    return directory() / f"{store.model_digest(m)}-{dataset.fingerprint}-{m.layer(layer).name}-{pooling}.npz"
 
 
 def extract(m: Model, dataset, layer: str | None = None, pooling: str = "mean", batch_size: int = 64,

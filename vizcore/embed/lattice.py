@@ -15,8 +15,8 @@ import numpy as np
 from PIL import Image
 from scipy.optimize import linear_sum_assignment
 
-from ..errors import DataError
-from ..grids import tile
+from vizcore.errors import DataError
+from vizcore.activations.grids import tile
 
 MAX_CELLS = 2500
 """The largest lattice (50 × 50): the assignment's cost grows with the cube of the cell count."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import torch
 
-from .search import float_tensor
+from vizcore.embed.search import float_tensor
 
 OVERSAMPLING, POWER_ITERATIONS = 10, 7
 

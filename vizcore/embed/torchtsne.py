@@ -26,9 +26,9 @@ import math
 import numpy as np
 import torch
 
-from ..patches import Progress
-from .principal import Reduction
-from .search import BUDGET, Index, knn_graph
+from vizcore.core.progress import Progress
+from vizcore.embed.principal import Reduction
+from vizcore.embed.search import BUDGET, Index, knn_graph
 
 EXAGGERATION = 12.0
 MOMENTA = (0.5, 0.8)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import scancache
+from vizcore.patches import store
 
 _lock = threading.Lock()
 
@@ -32,7 +32,7 @@ _lock = threading.Lock()
 def cache_dir() -> Path:
     """The folder for numba's compiled code: ``NUMBA_CACHE_DIR``, or beside the other kept results."""
     chosen = os.environ.get("NUMBA_CACHE_DIR")
-    for folder in ([Path(chosen)] if chosen else []) + [scancache.directory().parent / "numba",
+    for folder in ([Path(chosen)] if chosen else []) + [store.directory().parent / "numba",
                                                         Path(tempfile.gettempdir()) / "deepvis-numba"]:
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -71,7 +71,7 @@ def umap():
 
 def warm() -> None:
     """Compile (or load from the cache) every UMAP function the app uses: a small fit and a transform."""
-    from .maps import fit
+    from vizcore.embed.maps import fit
 
     points = np.random.default_rng(0).normal(size=(200, 8)).astype(np.float32)
     fit(points, "umap").place(points[:3])

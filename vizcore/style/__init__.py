@@ -23,14 +23,14 @@ built-in shapes model; ``step.parts["network"]`` says which, and what quality
 to expect. Losses are relative (:mod:`vizcore.style.losses`). Nothing about a
 shared model is changed, so every method is safe from many threads.
 """
-from .colors import luminance, to_rgb, to_ycbcr
-from .gram import blend, gram, layer_loss
-from .network import LossNetwork, loss_network, network, standard_layers
-from .samples import SAMPLES, sample
-from .descent import OPTIMISERS
-from .sweep import RATIOS, between, nearest, pick, sweep
-from .texture import texture
-from .transfer import INITS, transfer
+from vizcore.style.colors import luminance, to_rgb, to_ycbcr
+from vizcore.style.gram import blend, gram, layer_loss
+from vizcore.style.network import LossNetwork, loss_network, network, standard_layers
+from vizcore.style.samples import SAMPLES, sample
+from vizcore.style.descent import OPTIMISERS
+from vizcore.style.sweep import RATIOS, between, nearest, pick, sweep
+from vizcore.style.texture import texture
+from vizcore.style.transfer import INITS, transfer
 
 __all__ = ["INITS", "LossNetwork", "OPTIMISERS", "RATIOS", "SAMPLES", "between", "blend", "gram", "layer_loss",
            "loss_network", "luminance", "nearest", "network", "pick", "sample", "standard_layers", "sweep", "texture",

@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 import torch
 from PIL import Image
 
-from ..optimising import Step
-from .losses import Objective
+from vizcore.core.progress import Step
+from vizcore.style.losses import Objective
 
 OPTIMISERS = ("lbfgs", "adam")
 ADAM_LR = 0.02  # in pixels of [0, 1] per step

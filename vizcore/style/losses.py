@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import torch
 
-from ..optimising import total_variation
-from .gram import gram, layer_loss
-from .network import LossNetwork
+from vizcore.optvis.regularizers import total_variation
+from vizcore.style.gram import gram, layer_loss
+from vizcore.style.network import LossNetwork
 
 
 class Objective:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import torch
 
-from ..errors import ModelError
-from ..loading import load_model
-from ..model import Model
+from vizcore.errors import ModelError
+from vizcore.core.loading import load_model
+from vizcore.core.model import Model
 
 VGG = "vgg19"
 FALLBACK = "builtin-shapes"

@@ -17,10 +17,10 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 from PIL import Image
 
-from ..optimising import Step
-from .descent import descend
-from .losses import Objective
-from .transfer import problem
+from vizcore.core.progress import Step
+from vizcore.style.descent import descend
+from vizcore.style.losses import Objective
+from vizcore.style.transfer import problem
 
 RATIOS = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 """Default style/content ratios, about evenly spaced on a log scale: from mostly content to mostly style."""

@@ -16,8 +16,8 @@ from collections import OrderedDict
 
 import torch
 
-from .gram import gram
-from .network import LossNetwork
+from vizcore.style.gram import gram
+from vizcore.style.network import LossNetwork
 
 KEPT = 64
 _lock = threading.Lock()

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 import torch
 from PIL import Image
 
-from ..optimising import Step
-from . import pixels, targets
-from .descent import descend
-from .losses import Objective
-from .network import loss_network
+from vizcore.core.progress import Step
+from vizcore.style import pixels, targets
+from vizcore.style.descent import descend
+from vizcore.style.losses import Objective
+from vizcore.style.network import loss_network
 
 
 def texture(style_img: Image.Image, steps: int = 200, layers=None, model=None, size: int = 128,

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import torch
 from PIL import Image
 
-from ..optimising import Step
-from . import colors, pixels, targets
-from .descent import descend
-from .gram import blend
-from .losses import Objective
-from .network import LossNetwork, loss_network
+from vizcore.core.progress import Step
+from vizcore.style import colors, pixels, targets
+from vizcore.style.descent import descend
+from vizcore.style.gram import blend
+from vizcore.style.losses import Objective
+from vizcore.style.network import LossNetwork, loss_network
 
 INITS = ("content", "noise")
 

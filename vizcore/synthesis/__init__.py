@@ -31,15 +31,15 @@ reproducible from ``seed``. Gradients are taken with respect to the image
 only, through :meth:`vizcore.Model.activations_graph`: the shared model is
 never changed, so any number of threads may use it at once.
 """
-from .adversarial import adversarial, difference, fooling
-from .dream import deep_dream, octave_sizes
-from .inversion import invert
-from .objectives import Objective, channel, dream, feature_match, log_probability, logit
-from .parameterisations import Fourier, Pixels
-from .regularisers import PRESETS, Regularisers
-from .render import PARAMETERISATIONS, STARTS, ascend
-from .transforms import Jitter, Rotate, Scale, standard
-from .visualize import class_visualization, layer_mosaic, unit_visualization
+from vizcore.synthesis.adversarial import adversarial, difference, fooling
+from vizcore.synthesis.dream import deep_dream, octave_sizes
+from vizcore.synthesis.inversion import invert
+from vizcore.synthesis.objectives import Objective, channel, dream, feature_match, log_probability, logit
+from vizcore.synthesis.parameterisations import Fourier, Pixels
+from vizcore.synthesis.regularisers import PRESETS, Regularisers
+from vizcore.synthesis.render import PARAMETERISATIONS, STARTS, ascend
+from vizcore.synthesis.transforms import Jitter, Rotate, Scale, standard
+from vizcore.synthesis.visualize import class_visualization, layer_mosaic, unit_visualization
 
 __all__ = ["PARAMETERISATIONS", "PRESETS", "STARTS", "Fourier", "Jitter", "Objective", "Pixels", "Regularisers",
            "Rotate", "Scale", "adversarial", "ascend", "channel", "class_visualization", "deep_dream", "difference",

@@ -26,10 +26,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..model import Model
-from ..optimising import Step
-from .objectives import checked_class, log_probability
-from .pixels import bounds, clip, exact, of_image, to_images, to_input
+from vizcore.core.model import Model
+from vizcore.core.progress import Step
+from vizcore.synthesis.objectives import checked_class, log_probability
+from vizcore.synthesis.pixels import bounds, clip, exact, of_image, to_images, to_input
 
 
 def adversarial(m: Model, img: Image.Image, target: int, epsilon: float = 4, steps: int = 10,

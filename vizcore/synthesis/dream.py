@@ -18,10 +18,10 @@ import torch
 from PIL import Image
 from torch.nn import functional as F
 
-from ..model import Model
-from ..optimising import Step
-from .objectives import dream
-from .pixels import clip, of_image, to_images, to_input
+from vizcore.core.model import Model
+from vizcore.core.progress import Step
+from vizcore.synthesis.objectives import dream
+from vizcore.synthesis.pixels import clip, of_image, to_images, to_input
 
 
 def octave_sizes(m: Model, layer: str, octaves: int, octave_scale: float) -> list[int]:

@@ -4,7 +4,7 @@ Mahendran & Vedaldi 2015 ("Understanding Deep Image Representations by
 Inverting Them", eq. 1–3): starting from noise, find the image ``x`` that
 minimises ``‖Φ(x) − Φ₀‖² / ‖Φ₀‖² + tv_weight · TV_β(x)``, where ``Φ₀`` are
 the chosen layer's features of the real image and ``TV_β`` the total
-variation prior (:func:`vizcore.optimising.total_variation`) of ``x`` in
+variation prior (:func:`vizcore.optvis.regularizers.total_variation`) of ``x`` in
 [0, 1] units, divided by the number of pixels. Several layers are inverted
 together, one image each, in one batch: lower layers give back the detail,
 higher ones only the gist. Adam on the centred pixels, kept to 0–255.
@@ -16,10 +16,11 @@ from collections.abc import Iterator, Sequence
 import torch
 from PIL import Image
 
-from ..model import Model
-from ..optimising import Step, total_variation
-from .objectives import feature_match
-from .pixels import clip, of_image, to_images, to_input
+from vizcore.core.model import Model
+from vizcore.core.progress import Step
+from vizcore.optvis.regularizers import total_variation
+from vizcore.synthesis.objectives import feature_match
+from vizcore.synthesis.pixels import clip, of_image, to_images, to_input
 
 
 def invert(m: Model, img: Image.Image, layer: str | Sequence[str], steps: int = 200, tv_weight: float = 0.5,

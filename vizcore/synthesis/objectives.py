@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import torch
 
-from ..capture import OUTPUT
-from ..model import Model
+from vizcore.core.capture import OUTPUT
+from vizcore.core.model import Model
 
 Captured = dict[str, torch.Tensor]
 

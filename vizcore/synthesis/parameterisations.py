@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import torch
 
-from ..model import Model
-from .pixels import bounds
+from vizcore.core.model import Model
+from vizcore.synthesis.pixels import bounds
 
 COLOUR_SQRT = torch.tensor([[0.26, 0.09, 0.02],
                             [0.27, 0.00, -0.05],

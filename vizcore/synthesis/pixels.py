@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..model import Model
+from vizcore.core.model import Model
 
 
 def _stats(m: Model) -> tuple[torch.Tensor, torch.Tensor]:

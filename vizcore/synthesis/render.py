@@ -6,7 +6,7 @@ each step it draws the random transforms (:mod:`.transforms`), runs the
 network once, takes the gradient with respect to the image only (the shared
 model's parameters have none), steps, and for pixels applies Yosinski et
 al.'s regularisers (:mod:`.regularisers`) and keeps the pixels real (0–255).
-Every ``every`` steps it yields a :class:`~vizcore.optimising.Step` with the
+Every ``every`` steps it yields a :class:`~vizcore.optvis.regularizers.Step` with the
 current picture(s) and the score(s) the step measured (on the transformed
 image, before its own update; the last step makes no update, so its score
 is that of the final picture).
@@ -17,13 +17,13 @@ from collections.abc import Iterator, Sequence
 
 import torch
 
-from ..model import Model
-from ..optimising import Step
-from .objectives import Objective
-from .parameterisations import Fourier, Pixels
-from .pixels import clip, to_images, to_input
-from .regularisers import Regularisers
-from .transforms import Transform, apply, standard
+from vizcore.core.model import Model
+from vizcore.core.progress import Step
+from vizcore.synthesis.objectives import Objective
+from vizcore.synthesis.parameterisations import Fourier, Pixels
+from vizcore.synthesis.pixels import clip, to_images, to_input
+from vizcore.synthesis.regularisers import Regularisers
+from vizcore.synthesis.transforms import Transform, apply, standard
 
 STARTS = ("zeros", "noise")
 """Where pixel ascent starts: the mean colour, or Gaussian noise of 10 pixels' standard deviation (the toolbox's

@@ -12,7 +12,7 @@
 - :func:`layer_mosaic`: the first channels of a layer, one image each,
   optimised together as one batch.
 
-Each is a generator of :class:`~vizcore.optimising.Step` (see :func:`.render.ascend`).
+Each is a generator of :class:`~vizcore.optvis.regularizers.Step` (see :func:`.render.ascend`).
 Keyword arguments shared by all three: ``lr`` (pixels: the levels of 0–255
 the average pixel moves per step; ``param="fourier"``: Adam's rate), ``l2``, ``start``
 (``"zeros"`` or ``"noise"``), ``param`` (``"pixels"`` or ``"fourier"``),
@@ -26,12 +26,12 @@ from collections.abc import Iterator, Sequence
 
 import torch
 
-from ..model import Model
-from ..optimising import Step
-from . import objectives
-from .regularisers import Regularisers
-from .render import ascend, parameterisation, transforms_for
-from .transforms import Transform
+from vizcore.core.model import Model
+from vizcore.core.progress import Step
+from vizcore.synthesis import objectives
+from vizcore.synthesis.regularisers import Regularisers
+from vizcore.synthesis.render import ascend, parameterisation, transforms_for
+from vizcore.synthesis.transforms import Transform
 
 LEARNING_RATES = {"pixels": 2.0, "fourier": 0.05}
 """Default rates: pixels, levels of 0–255 the average pixel moves per step; Fourier, Adam's rate (Lucid's)."""

@@ -4,7 +4,7 @@ Opening a folder of JPEGs is mostly decoding and resizing, and a scan's
 forward pass should not wait for it. :func:`batches` hands that work to
 ``torch.utils.data.DataLoader`` worker processes, as torchvision's ImageNet
 reference scripts do. A worker gets the dataset and the model's
-:class:`~vizcore.transforms.Preprocessing`, never the model, and sends back
+:class:`~vizcore.core.preprocessing.Preprocessing`, never the model, and sends back
 uint8 pixels (a quarter of the bytes of the float input, through shared
 memory and on to the GPU), which the caller normalises on the model's device.
 
@@ -27,8 +27,8 @@ from collections.abc import Iterator, Sequence
 import torch
 from torch.utils.data import DataLoader, default_collate
 
-from .errors import VizError
-from .transforms import Preprocessing
+from vizcore.errors import VizError
+from vizcore.core.preprocessing import Preprocessing
 
 MIN_BATCHES = 4
 """Fewer batches than this are read in the calling process: starting workers would cost more than they save."""

@@ -11,10 +11,11 @@ from pathlib import Path
 import torch
 from torchvision import models
 
-from . import builtin, checkpoints, zoo
-from .errors import ModelError
-from .model import Model
-from .transforms import Preprocessing
+from vizcore import builtin
+from vizcore.core import checkpoints, zoo
+from vizcore.errors import ModelError
+from vizcore.core.model import Model
+from vizcore.core.preprocessing import Preprocessing
 
 IMAGENET = Preprocessing(224, 256, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
 

@@ -14,9 +14,9 @@ import torch
 from PIL import Image
 from torch import nn
 
-from . import grids
-from .layers import Layer
-from .model import Model
+from vizcore.activations import grids
+from vizcore.core.layers import Layer
+from vizcore.core.model import Model
 
 
 def conv_layers(model: Model) -> list[Layer]:

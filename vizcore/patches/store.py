@@ -17,8 +17,9 @@ from pathlib import Path
 
 import torch
 
-from .model import Model
-from .patches import Progress, TopK, scan
+from vizcore.core.model import Model
+from vizcore.core.progress import Progress
+from vizcore.patches.topk import TopK, scan
 
 _digests: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _lock = threading.Lock()

@@ -11,7 +11,7 @@
   (``load_sample_images``: china.jpg, flower.jpg), each its own class.
 - ``folder(path)``: any folder of images; subfolders are the classes.
 - ``from_zip(file)``: an uploaded zip of such a folder, unpacked safely
-  (:mod:`vizcore.unzip`).
+  (:mod:`vizcore.data.unzip`).
 - ``download("cifar10" | "imagenette")``: CIFAR-10 (Krizhevsky 2009) or
   Imagenette (fast.ai's ten easy ImageNet classes, 160 px), fetched by
   torchvision into ``$TORCH_HOME/datasets`` once; offline, a sentence says
@@ -21,7 +21,7 @@ Every :class:`Dataset` has ``.classes`` (names), ``.fingerprint`` (a hash of its
 content: equal content, equal fingerprint, so results computed over a dataset
 can be cached by it) and ``.name(i)``, a short human name for item ``i``.
 Datasets pickle (their items come from module-level functions), so worker
-processes can read them (:mod:`vizcore.batches`).
+processes can read them (:mod:`vizcore.data.batches`).
 """
 from __future__ import annotations
 
@@ -38,10 +38,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .builtin import digits, shapes
-from .errors import DataError, ImageError
-from .images import open_image
-from .unzip import MAX_BYTES, MAX_FILES, extract
+from vizcore.builtin import digits, shapes
+from vizcore.errors import DataError, ImageError
+from vizcore.data.images import open_image
+from vizcore.data.unzip import MAX_BYTES, MAX_FILES, extract
 
 Item = tuple[Image.Image, int]
 

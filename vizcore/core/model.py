@@ -2,7 +2,7 @@
 
 One ``Model`` is shared by every session of the app, so it is frozen (eval
 mode, parameters without gradients) and its methods never change it: layer
-capture goes through :class:`vizcore.capture.Recorder`'s thread-scoped hooks.
+capture goes through :class:`vizcore.core.capture.Recorder`'s thread-scoped hooks.
 ``lock`` is for the rare method that must change the module for a moment; it
 serialises such calls.
 """
@@ -15,10 +15,9 @@ import torch
 from PIL import Image
 from torch import nn
 
-from .capture import OUTPUT, Recorder
-from .layers import Layer, discover
-from .transforms import Preprocessing
-from .units import ranked
+from vizcore.core.capture import OUTPUT, Recorder
+from vizcore.core.layers import Layer, discover
+from vizcore.core.preprocessing import Preprocessing
 
 
 class Model:
@@ -108,7 +107,13 @@ class Model:
         ``requires_grad``). ``layers``: names or labels, and ``"output"`` for
         the model's return value; keyed by name. The pass stops after the
         deepest requested layer unless the output is among them. Only this
-        thread's pass is affected (see :mod:`vizcore.capture`).
+        thread's pass is affected (see :mod:`vizcore.core.capture`).
         """
         names = [OUTPUT if n == OUTPUT else self.layer(n).name for n in layers]
         return self._recorder.run(x, names, in_graph=True)
+
+
+def ranked(probabilities, categories: list[str], k: int = 5) -> list[tuple[str, float]]:
+    """The ``k`` largest of class ``probabilities`` [K] (tensor or array) as (class, probability), largest first."""
+    values, indices = torch.topk(torch.as_tensor(probabilities).flatten(), min(k, len(probabilities)))
+    return [(categories[i], float(p)) for p, i in zip(values, indices)]

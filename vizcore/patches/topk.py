@@ -8,7 +8,7 @@ over the data: each image counts once per channel, at the place where the
 channel peaks on it (the maximum over the map), and a running top-k per
 channel is merged batch by batch on the model's device, so memory stays at
 channels × k and nothing waits for a copy to the CPU until the end. Worker
-processes read the next images meanwhile (:mod:`vizcore.batches`).
+processes read the next images meanwhile (:mod:`vizcore.data.batches`).
 :func:`crop` cuts the patch a unit saw, using :func:`receptive_field`.
 """
 from __future__ import annotations
@@ -20,14 +20,12 @@ from dataclasses import dataclass
 import torch
 from PIL import Image, ImageDraw
 
-from .batches import batches
-from .model import Model
-from .receptive import Box, receptive_field
+from vizcore.data.batches import batches
+from vizcore.core.model import Model
+from vizcore.patches.receptive import Box, receptive_field
+from vizcore.core.progress import Progress
 
-__all__ = ["TopK", "crop", "cut", "outline", "receptive_field", "scan", "source"]
 
-Progress = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` (images) after each batch; it may raise to stop the scan."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +88,7 @@ def scan(m: Model, dataset: Sequence, layers, k: int = 9, batch_size: int = 64, 
     items (a shard, e.g. ``range(1000, 2000)``); shards' results
     :meth:`TopK.merge` into the result of one scan of them all. ``workers``:
     processes that decode and preprocess the images ahead of the network
-    (:func:`vizcore.batches.batches`; ``vizcore.batches.default_workers()``
+    (:func:`vizcore.data.batches.batches`; ``vizcore.data.batches.default_workers()``
     suits most machines); the result is the same. The top-k stays on the
     model's device until it is returned, on the CPU.
     """

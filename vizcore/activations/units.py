@@ -17,7 +17,8 @@ import torch
 from PIL import Image
 from torch.nn import functional as F
 
-from .grids import colorize
+from vizcore.activations.grids import colorize
+from vizcore.core.model import ranked
 
 
 def strengths(acts: torch.Tensor) -> torch.Tensor:
@@ -85,9 +86,3 @@ def overlay(image: Image.Image, channel_map: torch.Tensor, colormap: str = "viri
 def top_classes(logits: torch.Tensor, categories: list[str], k: int = 5) -> list[tuple[str, float]]:
     """The ``k`` most probable (class, softmax probability) of an output layer's values, most probable first."""
     return ranked(torch.softmax(logits.float().flatten(), dim=0), categories, k)
-
-
-def ranked(probabilities, categories: list[str], k: int = 5) -> list[tuple[str, float]]:
-    """The ``k`` largest of class ``probabilities`` [K] (tensor or array) as (class, probability), largest first."""
-    values, indices = torch.topk(torch.as_tensor(probabilities).flatten(), min(k, len(probabilities)))
-    return [(categories[i], float(p)) for p, i in zip(values, indices)]

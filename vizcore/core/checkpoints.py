@@ -21,7 +21,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from .errors import ModelError
+from vizcore.errors import ModelError
 
 SAVE_HINT = "save the model's state_dict (torch.save(model.state_dict(), path)) or a TorchScript file"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from .errors import DataError
+from vizcore.errors import DataError
 
 MAX_FILES = 20_000
 MAX_BYTES = 1 << 30  # 1 GiB unpacked

@@ -1,4 +1,12 @@
-"""How fast a long pass over a dataset goes and when it will end: the line under a progress bar.
+"""Progress of long work: the :class:`Step` optimisations yield, the ``Progress`` callback of passes over data,
+and the :class:`Meter` that turns either into the line under a progress bar.
+
+Iterative methods (``vc.synthesis``, ``vc.style``) are generators: every few
+iterations they yield a :class:`Step`, so that a page can show progress and a
+live preview and stop by no longer iterating, and a notebook can simply take
+the last one. Passes over data (scans, feature extraction, downloads,
+occlusion) take a ``progress(done, total)`` callback instead, which may raise
+to stop them.
 
     meter = Meter()
     for done in ...:
@@ -12,6 +20,33 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+__all__ = ["Meter", "Progress", "Step", "duration"]
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` during a long pass; it may raise to stop the pass."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One report from an optimisation: after ``i`` of ``total`` iterations, the ``loss`` and the current ``image``.
+
+    ``image`` is always one PIL RGB picture; work that makes several at once
+    (a sweep, a layer mosaic, facets, a diverse batch) also carries them all
+    in ``images`` (``image`` is then a montage or the first). ``parts`` names
+    the terms of the loss or other curves worth drawing (e.g. ``{"score": ..}``
+    or ``{"style": .., "content": ..}``); a batch's parts may hold lists.
+    """
+
+    i: int
+    total: int
+    loss: float
+    image: Image.Image
+    parts: dict = field(default_factory=dict)
+    images: list[Image.Image] = field(default_factory=list)
 
 
 class Meter:

@@ -23,9 +23,9 @@ from typing import Callable
 import torch.hub
 from torchvision import models
 
-from .errors import ModelError
+from vizcore.errors import ModelError
+from vizcore.core.progress import Progress
 
-Progress = Callable[[int, int], None]  # (bytes done, bytes in all; 0 when unknown)
 
 
 @dataclass(frozen=True)
