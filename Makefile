@@ -1,4 +1,4 @@
-# DeepVis Studio: `make run` serves the app, `make test` runs every test.
+# DeepVis Studio: `make run` serves the app, `make test` lints (ruff) and runs every test.
 # Both set up what they need first: a virtual environment in .venv from
 # requirements.txt, and for the tests Debian's chromium (the browser test).
 
@@ -26,6 +26,7 @@ chromium:
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
 
 test: $(STAMP) chromium
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/python -m pytest
 
 # The README's screenshot, taken by the same browser the tests drive.
