@@ -4,15 +4,25 @@ The Deep Visualization Toolbox's main view (Yosinski et al. 2015). The forward
 pass runs once per model and image (``cache.activations``); switching layer or
 unit only redraws. The layer and unit picked here are stored for other pages
 (see ``studio.selection``). It opens on the first ReLU: Caffe's in-place ReLU
-made the toolbox's "conv1" show rectified maps too.
+made the toolbox's "conv1" show rectified maps too. When the layer changes
+(here, on another page, or with the model) and the picked unit is silent on
+it (nothing above 0), the most active unit is picked instead, and a unit that
+stays silent is said to be.
 """
 import pandas as pd
 import streamlit as st
+from PIL import ImageEnhance, ImageOps
 
-from studio import cache, charts, downloads, selection, sidebar
+from studio import cache, charts, downloads, selection, sidebar, widgets
 from vizcore.activations import grids, units
 
 GRID_CHART = "activations_grid"
+SEEN = "_activations_seen"  # the (model, image, layer) the unit was last checked on
+
+
+def strongest(values, unit: int) -> float:
+    """A unit's largest activation on the image (a map's peak, or a vector element)."""
+    return float(values[unit].max())
 
 model, model_key = sidebar.current_model()
 image, image_key = sidebar.current_image()
@@ -28,6 +38,14 @@ with top_row[0]:
     layer = selection.layer_selectbox(model, "Layer", key="activations_layer", default=first_relu)
 values = acts[layer.name]
 count = layer.shape[0]
+picked_unit = selection.unit(count)
+if st.session_state.get(SEEN) != (model_key, image_key, layer.name):  # a new layer: a unit that shows something
+    st.session_state[SEEN] = (model_key, image_key, layer.name)
+    best = units.top(values, 1)[0][0]
+    if strongest(values, picked_unit) <= 0 < strongest(values, best):
+        st.session_state[selection.SELECTED_UNIT] = best
+        st.toast(f"Unit {picked_unit} is silent on {layer.label} for this image: showing unit {best}, the most "
+                 "active.")
 name = f"{model.name}-{layer.label}"
 is_output = layer == model.layers[-1] and layer.shape == (len(model.categories),)
 
@@ -46,17 +64,21 @@ if layer.is_map:
     grid_column, unit_column = st.columns([3, 2])
     with unit_column:
         unit = selection.index_input(f"Unit (0–{count - 1})", count, key="activations_unit")
+        if strongest(values, unit) <= 0:
+            st.warning(f"Unit {unit} is silent on this image: nothing in its map is above 0."
+                       + ("" if values.max() > 0 else " So is every unit of this layer."))
         peak, y, x = units.peak(values[unit])
         rank = units.rank(values, unit)
         metrics = st.columns(2)
         metrics[0].metric("Max activation", f"{peak:.3g}", help=f"At row {y}, column {x} of the map.")
         metrics[1].metric("Rank in layer", f"{rank} of {count}", help="Channels ordered by their maximum.")
         enlarged, _ = grids.grid(values[unit:unit + 1], colormap, width=240)
-        seen = model.view(image)
-        overlaid = units.overlay(seen, values[unit], colormap)
-        st.image([enlarged, overlaid], width=240,
-                 caption=[f"unit {unit}: {layer.shape[1]}×{layer.shape[2]} map, peak at ({y}, {x})",
-                          f"upsampled onto the {model.input_size}×{model.input_size} input"])
+        backdrop = ImageEnhance.Brightness(ImageOps.grayscale(model.view(image)).convert("RGB")).enhance(0.6)
+        overlaid = units.overlay(backdrop, values[unit], colormap, alpha=0.95)  # colour stands out on a dim photo
+        widgets.pictures(st, [enlarged, overlaid], width=240,
+                         captions=[f"unit {unit}: {layer.shape[1]}×{layer.shape[2]} map, peak at ({y}, {x})",
+                                   f"upsampled onto the {model.input_size}×{model.input_size} input (dimmed, "
+                                   "in grey)"])
         st.download_button("Download the overlay (PNG)", lambda: downloads.png(overlaid),
                            f"{name}-unit{unit}-overlay.png", "image/png", on_click="ignore")
     with grid_column:
@@ -72,6 +94,8 @@ if layer.is_map:
                                    help=f"A float32 array [{count}, H, W]; np.load reads it.")
 else:
     unit = selection.index_input(f"Unit (0–{count - 1})", count, key="activations_unit")
+    if strongest(values, unit) <= 0 and not is_output:
+        st.warning(f"Unit {unit} is silent on this image: its value is not above 0.")
     st.plotly_chart(charts.vector(values.numpy(), unit))
     metrics = st.columns(2)
     metrics[0].metric(f"Unit {unit}", f"{float(values[unit]):.3g}")
@@ -89,7 +113,8 @@ top = pd.DataFrame(units.top(values, n), columns=["unit", "max" if layer.is_map 
 top.insert(0, "rank", range(1, len(top) + 1))
 if layer.is_map:
     small, _ = grids.grid(values[top["unit"].to_list()], colormap, boost, gamma, cols=min(n, 12), width=960)
-    st.image(small, caption=f"In rank order, left to right: units {', '.join(map(str, top['unit']))}, on one scale.")
+    widgets.pictures(st, small, f"In rank order, left to right: units {', '.join(map(str, top['unit']))}, on one "
+                                "scale.")
 elif is_output:
     top.insert(2, "class", [model.categories[u] for u in top["unit"]])
 st.dataframe(top, hide_index=True)

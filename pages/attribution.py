@@ -4,9 +4,12 @@ The lecture's saliency maps (Simonyan et al. 2014), occlusion experiments
 (Zeiler & Fergus 2014) and guided backprop (Springenberg et al. 2015), beside
 SmoothGrad, the deconvnet, Grad-CAM and integrated gradients, all from
 ``vizcore.attribution``. Each map is computed once per model, image, method,
-target and settings (``cache.attribution``); the long ones draw a progress
-bar, and Streamlit's own Stop ends them. A unit target is the layer and unit
-picked on the Activations page (``studio.selection``).
+target and settings (``cache.attribution``); while one is made, a spinner
+(or, for the long ones, a progress bar with the time left) says so and the map
+still on screen is marked out of date; Streamlit's own Stop ends them. The
+long methods' defaults are sized for the device (fewer samples, steps and
+occlusion positions on a CPU). A unit target is the layer and unit picked on
+the Activations page (``studio.selection``).
 """
 from functools import partial
 
@@ -15,7 +18,7 @@ import streamlit as st
 import torch
 
 import vizcore as vc
-from studio import cache, downloads, selection, sidebar
+from studio import cache, downloads, selection, sidebar, widgets
 from vizcore import attribution
 from vizcore.activations import grids, units
 
@@ -28,9 +31,14 @@ METHODS = {  # vizcore function -> (title, paper, whether it can explain a unit)
     "integrated_gradients": ("Integrated gradients", "Sundararajan et al. 2017", True),
     "occlusion": ("Occlusion", "Zeiler & Fergus 2014", False),
 }
-LONG = {"smoothgrad", "integrated_gradients", "occlusion"}
+LONG = {"smoothgrad": "noisy copies", "integrated_gradients": "steps", "occlusion": "positions"}
+"""The methods that draw a progress bar, and what their progress counts."""
 FILLS = {"the training set's mean colour": None, "black": 0, "mid grey": 128, "white": 255}
 PER_ROW = 3
+DEFAULTS = {"cpu": {"samples": 15, "steps": 16, "stride_share": 2}, "gpu": {"samples": 50, "steps": 64,
+                                                                          "stride_share": 4}}
+"""Settings of the long methods per device: SmoothGrad's copies, IG's steps, occlusion's stride as window / share.
+On a CPU each long method finishes in seconds (``benchmarks/latency.py``); on a GPU the papers' settings."""
 
 
 def keep_within(key: str, low: int, high: int, default: int) -> None:
@@ -38,12 +46,9 @@ def keep_within(key: str, low: int, high: int, default: int) -> None:
     st.session_state[key] = min(max(int(st.session_state.get(key, default)), low), high)
 
 
-def show_progress(bar, title: str, done: int, total: int) -> None:
-    bar.progress(done / total, text=f"{title}: {done} of {total}")
-
-
 model, model_key = sidebar.current_model()
 image, image_key = sidebar.current_image()
+defaults = DEFAULTS["cpu" if model.device.type == "cpu" else "gpu"]
 size = model.input_size
 seen = model.view(image)
 
@@ -53,7 +58,7 @@ st.caption("Which pixels of the image in the sidebar matter for a class, or for 
 
 probs = cache.probabilities(model_key, image_key, model, image)
 predicted = int(np.argmax(probs))
-top_row = st.columns([2, 3, 3])
+top_row = st.columns([2, 3])
 explain = top_row[0].radio("Explain", ("the predicted class", "a class", "a unit"), key="attribution_explain")
 with top_row[1]:
     if explain == "a unit":
@@ -78,38 +83,39 @@ with top_row[1]:
     else:
         target = predicted
         if explain == "a class":
-            target = st.selectbox("Class (type to search)", range(len(model.categories)), index=predicted,
-                                  format_func=lambda i: f"{model.categories[i]} ({i})",
-                                  key=f"attribution_class:{model_key}")
+            target = widgets.class_picker(model, model_key, "Class (type to search)", "attribution_class", predicted)
         st.metric(f"p({model.categories[target]})", f"{probs[target]:.1%}",
                   help="The network's probability for this class on the image.")
-with top_row[2]:
-    chosen = st.multiselect("Methods", list(METHODS), default=["saliency", "guided_backprop", "grad_cam"],
-                            format_func=lambda method: METHODS[method][0], key="attribution_methods",
-                            help="Several side by side, or one at a time.")
+chosen = st.multiselect("Methods", list(METHODS), default=["saliency", "guided_backprop", "grad_cam"],
+                        format_func=lambda method: METHODS[method][0], key="attribution_methods",
+                        help="Several side by side, or one at a time. SmoothGrad, integrated gradients and "
+                             "occlusion run the network many times: a few seconds each on a CPU.")
 
 with st.expander("Method settings"):
     cells = st.columns(4)
     with cells[0]:
         st.markdown("**SmoothGrad**")
         noise = st.slider("Noise (share of the input's range)", 0.0, 0.5, 0.15, 0.05, key="attribution_noise")
-        samples = st.slider("Noisy copies", 5, 100, 25, 5, key="attribution_samples")
+        samples = st.slider("Noisy copies", 5, 100, defaults["samples"], 5, key="attribution_samples",
+                            help="More copies: a smoother map, in proportion more time.")
     with cells[1]:
         st.markdown("**Integrated gradients**")
         baseline = st.selectbox("Baseline", attribution.BASELINES, key="attribution_baseline",
                                 help="black: a black image (in pixels, before normalisation). "
                                      "blur: the image blurred. noise: random pixels.")
-        steps = st.slider("Steps along the path", 8, 128, 32, 8, key="attribution_steps")
+        steps = st.slider("Steps along the path", 8, 128, defaults["steps"], 8, key="attribution_steps",
+                          help="More steps: a more exact integral (its total nears the score's change), more time.")
     with cells[2]:
         st.markdown("**Occlusion**")
         keep_within("attribution_window", 2, size // 2, max(2, round(size / 7)))
         window = st.slider("Window (pixels)", 2, size // 2, key="attribution_window")
-        keep_within("attribution_stride", 1, window, max(1, window // 4))
-        stride = st.slider("Stride (pixels)", 1, window, key="attribution_stride")
+        keep_within("attribution_stride", 1, window, max(1, window // defaults["stride_share"]))
+        stride = st.slider("Stride (pixels)", 1, window, key="attribution_stride",
+                           help="How far the window moves each time: halving it makes four times the positions.")
         fill = st.selectbox("Fill", list(FILLS), key="attribution_fill")
     with cells[3]:
         st.markdown("**Grad-CAM and display**")
-        feature_maps = [layer_ for layer_ in model.layers if layer_.is_map and layer_.shape[1] * layer_.shape[2] > 1]
+        feature_maps = widgets.map_layers(model)
         cam_layer = None
         if feature_maps:
             cam_layer = selection.layer_selectbox(model, "Grad-CAM layer", key="attribution_cam_layer",
@@ -150,28 +156,39 @@ if is_unit and any(not METHODS[method][2] for method in chosen):
 methods = [method for method in chosen if METHODS[method][2] or not is_unit]
 name = f"{model.name}-{target.layer}-unit{target.channel}" if is_unit else f"{model.name}-class{target}"
 results = {}
+drawn_before = st.session_state.get("_attribution_drawn", ())  # maps on screen from the previous run
 for start in range(0, len(methods), PER_ROW):
     for column, method in zip(st.columns(PER_ROW), methods[start:start + PER_ROW]):
         title, paper, _ = METHODS[method]
         with column:
             st.markdown(f"**{title}** · {paper}")
-            bar = st.progress(0.0, text=f"{title}…") if method in LONG else None
+            params = settings.get(method, {})
+            working = st.empty()  # while a map is made: a spinner or a bar, and the old map marked out of date
             try:
-                results[method] = cache.attribution(model_key, image_key, method, target, settings.get(method, {}),
-                                                    model, image, partial(show_progress, bar, title) if bar else None)
+                if cache.has_attribution(model_key, image_key, method, target, params):
+                    results[method] = cache.attribution(model_key, image_key, method, target, params, model, image)
+                else:
+                    with working.container():
+                        if method in drawn_before:
+                            widgets.stale()
+                        with (widgets.Bar(title, LONG[method]) if method in LONG else
+                              st.spinner(f"Computing {title}…", show_time=True)) as bar:
+                            results[method] = cache.attribution(model_key, image_key, method, target, params,
+                                                                model, image, bar if method in LONG else None)
             except vc.ModelError as e:
                 st.warning(str(e))
                 continue
             finally:
-                if bar:
-                    bar.empty()
+                working.empty()
             shown, captions = pictures(method, results[method])
-            st.image(shown, caption=captions, width="stretch", output_format="PNG")
+            widgets.pictures(st, shown, captions, width="stretch", output_format="PNG")
             buttons = st.columns(2)
             for button, picture, suffix in zip(buttons, shown, ("", "-overlay")):
                 button.download_button("Overlay (PNG)" if suffix else "Heatmap (PNG)", partial(downloads.png, picture),
                                        f"{name}-{method}{suffix}.png", "image/png", on_click="ignore",
                                        key=f"attribution_download_{method}{suffix}")
+
+st.session_state["_attribution_drawn"] = tuple(results)
 
 if "saliency" in results:
     st.subheader("Saliency segmentation")
@@ -180,6 +197,7 @@ if "saliency" in results:
     share = st.slider("Foreground share of the image", 0.02, 0.5, 0.1, 0.02, key="attribution_foreground")
     cut = attribution.cutout(seen, attribution.foreground(results["saliency"], 1 - share))
     left, _ = st.columns([1, 2])
-    left.image(cut, caption=f"the top {share:.0%} of the smoothed saliency", width="stretch", output_format="PNG")
+    widgets.pictures(left, cut, f"the top {share:.0%} of the smoothed saliency", width="stretch",
+                     output_format="PNG")
     left.download_button("Segmentation (PNG)", partial(downloads.png, cut), f"{name}-segmentation.png",
                          "image/png", on_click="ignore")

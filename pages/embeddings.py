@@ -7,25 +7,27 @@ current image placed into the map without redrawing it; the images nearest a
 query in feature space beside those nearest in pixel space
 (``vc.embed.neighbors``); and Karpathy's t-SNE grid (``vc.embed.snap``).
 Features and maps are computed once per model, dataset, layer and method
-with a progress bar and Streamlit's Stop, and kept for every session.
+with a progress bar (time left) and Streamlit's Stop, and kept for every
+session, and so is the grid picture: a change that only restyles the map
+(Colour by) computes nothing.
 """
-from functools import partial
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 import vizcore as vc
-from studio import cache, charts, datasets, downloads, selection, sidebar
-from vizcore.activations import grids
+from studio import cache, charts, datasets, downloads, selection, sidebar, widgets
 
 COLOURS = {"label": "true label", "predicted": "predicted class"}
 MAX_SHOWN = 60  # selected images drawn as thumbnails
 THUMB = 64
 
 
-def show_progress(bar, sentence: str, done: int, total: int) -> None:
-    bar.progress(min(done / total, 1.0), text=sentence.format(done=done, total=total))
+def grid_picture(chosen: np.ndarray, size: int):
+    """Karpathy's t-SNE grid of the ``chosen`` images: each moved to a lattice cell near its place on the map."""
+    rows, cols = vc.embed.shape(len(chosen))
+    cells = vc.embed.snap(fitted.points[chosen], rows, cols)
+    return vc.embed.picture((dataset[int(i)][0] for i in chosen), cells, cols, rows, size)
 
 
 def thumbnails(indices, captions) -> list:
@@ -50,21 +52,17 @@ method = settings[0].radio("Map", list(vc.embed.METHODS), index=1, format_func=v
                            horizontal=True, key="embed_method")
 colour = settings[1].radio("Colour by", list(COLOURS), format_func=COLOURS.get, horizontal=True, key="embed_colour")
 seed = int(settings[2].number_input("Seed", 0, 9999, 0, key="embed_seed"))
-bar = st.progress(0.0, text="Running the network…")
-found = cache.embedding_features(model_key, dataset, layer.name, model,
-                                 partial(show_progress, bar, f"Running the network on {len(dataset)} images: "
-                                                             "{done} of {total}"))
+with widgets.Bar(f"Running the network on {len(dataset)} images", "images") as bar:
+    found = cache.embedding_features(model_key, dataset, layer.name, model, bar)
 try:
-    fitted = cache.embedding_map(model_key, dataset, layer.name, method, seed, found.vectors,
-                                 partial(show_progress, bar, f"{vc.embed.METHODS[method]}: step {{done}} of {{total}}"))
-    bar.progress(1.0, text="Placing the current image into the map…")
-    current = cache.encoded(model_key, image_key, layer.name, model, image)
-    here = cache.placed(model_key, dataset, layer.name, method, seed, image_key, current, fitted)
+    with widgets.Bar(vc.embed.METHODS[method], "steps") as bar:
+        fitted = cache.embedding_map(model_key, dataset, layer.name, method, seed, found.vectors, bar)
+    with st.spinner("Placing the current image into the map…"):
+        current = cache.encoded(model_key, image_key, layer.name, model, image)
+        here = cache.placed(model_key, dataset, layer.name, method, seed, image_key, current, fitted)
 except vc.DataError as e:
-    bar.empty()
     st.error(str(e))
     st.stop()
-bar.empty()
 
 classes = [dataset.classes[label] for label in found.labels]
 predicted = [model.categories[p] for p in found.predicted]
@@ -92,10 +90,10 @@ if picked:
     st.subheader(f"Selected: {len(picked)} images")
     shown = picked[:MAX_SHOWN]
     pictures, captions = thumbnails(shown, (f"{names[i]} → {predicted[i]}" for i in shown))
-    st.image(pictures, caption=captions, width=THUMB)
+    widgets.pictures(st, pictures, captions, width=THUMB)
     if len(picked) > MAX_SHOWN:
         st.caption(f"The first {MAX_SHOWN} of them.")
-    mosaic, _ = grids.tile(np.stack([np.asarray(p.resize((THUMB, THUMB))) for p in pictures]))
+    mosaic = widgets.montage(pictures, size=THUMB)
     st.download_button("Download the selection (PNG)", lambda: downloads.png(mosaic), "selection.png", "image/png",
                        on_click="ignore")
 else:
@@ -115,7 +113,7 @@ if query == sources[0]:
 else:
     itself = picked[0]
     query_image, query_vector, query_pixels = dataset[itself][0], found.vectors[itself], pixels[itself]
-st.image(model.view(query_image), caption="query", width=THUMB * 2)
+widgets.pictures(st, model.view(query_image), "query", width=THUMB * 2)
 rows = []
 for column, space, vectors, q in zip(st.columns(2), ("feature", "pixel"), (found.vectors, pixels),
                                      (query_vector, query_pixels)):
@@ -123,7 +121,7 @@ for column, space, vectors, q in zip(st.columns(2), ("feature", "pixel"), (found
     kept = [(int(i), float(d)) for i, d in zip(near, distance) if i != itself][:k]
     column.markdown(f"**In {space} space** ({layer.label if space == 'feature' else 'input pixels'})")
     pictures, captions = thumbnails([i for i, _ in kept], (f"{names[i]} · {d:.3f}" for i, d in kept))
-    column.image(pictures, caption=captions, width=THUMB)
+    widgets.pictures(column, pictures, captions, width=THUMB)
     rows += [{"space": space, "rank": r + 1, "image": names[i], "label": classes[i], "distance": d}
              for r, (i, d) in enumerate(kept)]
 neighbours = pd.DataFrame(rows)
@@ -145,9 +143,9 @@ size = int(grid_row[1].select_slider("Cell size (pixels)", [16, 24, 32, 48, 64],
 chosen = np.linspace(0, len(dataset) - 1, count).round().astype(int)
 rows_, cols = vc.embed.shape(count)
 with st.spinner("Assigning images to cells…"):
-    cells = vc.embed.snap(fitted.points[chosen], rows_, cols)
-    grid_picture = vc.embed.picture((dataset[int(i)][0] for i in chosen), cells, cols, rows_, size)
-st.image(grid_picture, caption=f"{count} images on a {rows_}×{cols} lattice", width=min(grid_picture.width, 900),
-         output_format="PNG")
-st.download_button("Download the grid (PNG)", lambda: downloads.png(grid_picture),
+    lattice = cache.kept("embedding", ("grid", model_key, dataset.fingerprint, layer.name, method, seed, count, size),
+                         lambda: grid_picture(chosen, size))
+widgets.pictures(st, lattice, f"{count} images on a {rows_}×{cols} lattice", width=min(lattice.width, 900),
+                 output_format="PNG")
+st.download_button("Download the grid (PNG)", lambda: downloads.png(lattice),
                    f"{model.name}-{layer.label}-{method}-grid.png", "image/png", on_click="ignore")

@@ -8,7 +8,7 @@ their activations.
 import pandas as pd
 import streamlit as st
 
-from studio import charts, downloads, selection, sidebar
+from studio import charts, downloads, selection, sidebar, widgets
 from vizcore import filters
 
 NORMS_CHART = "filters_norms"
@@ -34,8 +34,8 @@ if first is not None:
                        help="Off: each filter stretched to its own range, so its pattern shows. "
                             "On: one scale for all filters, so their strengths compare.")
     rgb_picture, _ = filters.rgb_grid(w, shared)
-    st.image(rgb_picture, width=640, caption=f"{first.title}: {'×'.join(map(str, w.shape))}, i.e. {len(w)} filters of "
-                                         f"{w.shape[2]}×{w.shape[3]} pixels in 3 colours, filter 0 top left")
+    widgets.pictures(st, rgb_picture, f"{first.title}: {'×'.join(map(str, w.shape))}, i.e. {len(w)} filters of "
+                                      f"{w.shape[2]}×{w.shape[3]} pixels in 3 colours, filter 0 top left", width=640)
     st.download_button("Download the filters (PNG)", downloads.png(rgb_picture),
                        f"{model.name}-{first.label}-filters.png", "image/png", on_click="ignore")
 
@@ -59,7 +59,7 @@ kernel = f"{w.shape[2]}×{w.shape[3]}"
 caption = (f"All {len(w)} filters of {layer.title}, each averaged over its {w.shape[1]} input channels ({kernel})"
            if averaged else f"Filter {picked} of {layer.title}: its {w.shape[1]} input channels, {kernel} each, "
                             "in channel order")
-st.image(kernel_picture, width=640, caption=caption + ". Grey is zero, white positive, black negative.")
+widgets.pictures(st, kernel_picture, caption + ". Grey is zero, white positive, black negative.", width=640)
 st.download_button("Download this grid (PNG)", downloads.png(kernel_picture),
                    f"{model.name}-{layer.label}-{'mean' if averaged else f'filter{picked}'}.png", "image/png",
                    on_click="ignore")

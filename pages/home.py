@@ -2,8 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from studio import cache, charts, sidebar
-from vizcore.activations import units
+from studio import cache, charts, sidebar, widgets
 from vizcore.core.model import ranked
 
 model, model_key = sidebar.current_model()
@@ -14,8 +13,8 @@ st.caption(f"**{model.name}** · {model.source} · {len(model.categories)} class
 
 left, right = st.columns([1, 2])
 with left:
-    st.image(model.view(image), width="stretch",
-             caption=f"What the network sees: {model.input_size}×{model.input_size} pixels after resizing and cropping")
+    widgets.pictures(st, model.view(image), f"What the network sees: {model.input_size}×{model.input_size} pixels "
+                                            "after resizing and cropping", width="stretch")
 with right:
     predictions = ranked(cache.probabilities(model_key, image_key, model, image), model.categories)
     st.subheader("Top-5 classes")

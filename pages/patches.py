@@ -12,19 +12,14 @@ every session and on disk (``cache.scan``). The dataset comes from
 ``studio.datasets``; the layer and unit are the ones picked on the
 Activations page (``studio.selection``).
 """
-from functools import partial
-
-import numpy as np
 import pandas as pd
 import streamlit as st
 from PIL import Image
 
 import vizcore as vc
-from studio import cache, datasets, downloads, selection, sidebar
-from vizcore.activations import grids
+from studio import cache, datasets, downloads, selection, sidebar, widgets
 from vizcore.attribution import Unit, gradient_picture
 from vizcore.patches import crop, cut, outline, source
-from vizcore.core.progress import Meter
 
 VIEWS = {"guided_backprop": "guided backprop", "deconvnet": "deconvnet"}
 PER_ROW = 3
@@ -35,10 +30,6 @@ def enlarged(picture: Image.Image) -> Image.Image:
     """A patch blown up to ``TILE`` pixels wide, keeping its pixels crisp."""
     scale = max(1, TILE // picture.width)
     return picture.resize((picture.width * scale, picture.height * scale), Image.Resampling.NEAREST)
-
-
-def show_progress(bar, meter: Meter, what: str, done: int, total: int) -> None:
-    bar.progress(done / total, text=f"Scanning {what}: {meter(done, total)}")
 
 
 model, model_key = sidebar.current_model()
@@ -62,22 +53,20 @@ if top is None:
     with offer.container():
         st.info(f"{layer.title} has not been scanned over these {len(dataset)} images yet: "
                 "one forward pass per 64 images finds every unit's top patches at once.")
-        titles = {candidate.name: selection.layer_title(candidate) for candidate in model.layers}
-        also = st.multiselect("Also scan these layers in the same pass", list(titles), format_func=titles.get,
+        labels = {candidate.name: candidate.label for candidate in model.layers}
+        also = st.multiselect("Also scan these layers in the same pass", list(labels), format_func=labels.get,
                               key="patches_also", help="Each is then kept on its own, ready when you pick it.")
         run = st.button("Run scan", type="primary", key="patches_run")
     if not run:
         st.stop()
     scanned = list(dict.fromkeys([layer.name, *also]))
-    bar = st.progress(0.0, text="Starting the scan: the first images are being read…")
     what = ", ".join(model.layer(scanned_layer).label for scanned_layer in scanned)
     try:
-        top = cache.scan(model_key, dataset, scanned, k, model, partial(show_progress, bar, Meter(), what))[layer.name]
+        with widgets.Bar(f"Scanning {what}", "images") as bar:
+            top = cache.scan(model_key, dataset, scanned, k, model, bar)[layer.name]
     except vc.VizError as e:  # an image that stopped decoding since the folder was read
-        bar.empty()
         st.error(str(e))
         st.stop()
-    bar.empty()
     offer.empty()
 
 k = top.k  # at most the number of images
@@ -90,9 +79,9 @@ table = pd.DataFrame({"rank": range(1, k + 1), "activation": top.values[unit].nu
                       "field (top, left, bottom, right)": [str(box) for _, box in seen]})
 
 st.subheader(f"Unit {unit} of {layer.title}: its top {k}")
-view = st.radio("Beside each patch", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="patches_view",
+view = st.radio("Beside each patch", list(VIEWS), format_func=VIEWS.get, horizontal=True,
                 help="What in the patch the unit responds to: the unit's signal sent back to the pixels "
-                     "(grey is 0).")
+                     "(grey is 0).", **widgets.remembered("patches_view", "guided_backprop"))
 views = []
 try:
     for rank in range(k):
@@ -107,11 +96,10 @@ for row in range(0, k, PER_ROW):
     for rank, column in zip(range(row, min(row + PER_ROW, k)), st.columns(PER_ROW)):
         box = vc.patches.receptive_field(model, layer.name, *places[rank], clip=False)
         pictures = [enlarged(patches[rank])] + ([enlarged(cut(views[rank], box, (128, 128, 128)))] if views else [])
-        column.image(pictures, caption=[f"#{rank + 1} · {float(top.values[unit, rank]):.3g}",
-                                        table["source"][rank]][:len(pictures)], width=TILE,
-                     output_format="PNG")
+        widgets.pictures(column, pictures, [f"#{rank + 1} · {float(top.values[unit, rank]):.3g}",
+                                            table["source"][rank]][:len(pictures)], width=TILE, output_format="PNG")
 
-grid, _ = grids.tile(np.stack([np.asarray(patch) for patch in patches]), cols=min(k, PER_ROW * 3))
+grid = widgets.montage(patches, cols=min(k, PER_ROW * 3))
 buttons = st.columns(2)
 buttons[0].download_button("Download the patches (PNG)", lambda: downloads.png(grid), f"{name}-top{k}.png",
                            "image/png", on_click="ignore")
@@ -126,16 +114,16 @@ img, box = seen[rank]
 whole = [outline(model.view(img), box)] + ([outline(views[rank], box)] if views else [])
 captions = [f"{table['source'][rank]}: the unit's field at ({table['y'][rank]}, {table['x'][rank]})",
             f"{VIEWS[view]} for the unit there"]
-st.image(whole, width=256, caption=captions[:len(whole)], output_format="PNG")
+widgets.pictures(st, whole, captions[:len(whole)], width=256, output_format="PNG")
 st.download_button("Download the source with its box (PNG)", lambda: downloads.png(whole[0]),
                    f"{name}-source{rank + 1}.png", "image/png", on_click="ignore")
 
 st.subheader("The whole layer")
 shown = int(st.number_input("Units", 1, count, min(count, 36), key="patches_overview_units",
                             help="Each unit's strongest patch, units 0 onwards in reading order."))
-mosaic, _ = grids.tile(np.stack([np.asarray(crop(model, dataset[int(top.indices[u, 0])][0], layer.name,
-                                                 *(int(v) for v in top.positions[u, 0]))) for u in range(shown)]))
-st.image(mosaic, caption=f"The top patch of units 0 to {shown - 1} of {layer.title}", width=720,
-         output_format="PNG")
+mosaic = widgets.montage([crop(model, dataset[int(top.indices[u, 0])][0], layer.name,
+                               *(int(v) for v in top.positions[u, 0])) for u in range(shown)])
+widgets.pictures(st, mosaic, f"The top patch of units 0 to {shown - 1} of {layer.title}", width=720,
+                 output_format="PNG")
 st.download_button("Download the overview (PNG)", lambda: downloads.png(mosaic),
                    f"{model.name}-{layer.label}-overview.png", "image/png", on_click="ignore")

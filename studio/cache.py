@@ -4,13 +4,16 @@ Models are ``st.cache_resource``: one object per process, shared by every
 browser session (vizcore's models are safe to share). So are an image's
 activations: big tensors that ``st.cache_data`` would pickle on every read;
 every caller treats them as read-only. Everything else is ``st.cache_data``,
-keyed by small strings rather than by big objects — except attribution maps,
-whose computation draws a progress bar: a cached function must not draw
-(Streamlit replays what it drew, and cannot replay into a bar made outside
-it), so they are kept in small stores of our own (:class:`_Store`): attribution
-maps (:func:`attribution`), max-patch scans (:func:`scan`), style-transfer
-results (:func:`keep_style`) and embedding features and maps (:func:`_kept`),
-which all draw one.
+keyed by small strings rather than by big objects — except results whose
+computation draws a progress bar: a cached function must not draw (Streamlit
+replays what it drew, and cannot replay into a bar made outside it). Those are
+kept by kind in small stores of our own, with one get-or-make,
+:func:`kept` (and :func:`stored` / :func:`keep` where making and keeping are
+apart, as for a run that can be stopped): attribution maps
+(:func:`attribution`), max-patch scans (:func:`scan`), style results
+(``stored("style", key)`` and ``keep("style", key, result)``, used by
+``studio.styles``) and embedding features and
+maps (:func:`embedding_features`).
 """
 from __future__ import annotations
 
@@ -21,26 +24,29 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
-
 import streamlit as st
 import torch
 
 import vizcore as vc
 from vizcore.activations import grids
-from vizcore.patches import store
 from vizcore.core import zoo
 from vizcore.data.batches import default_workers
-from vizcore.patches import TopK
+from vizcore.patches import TopK, store
 
 from . import downloads
 
 CHECKPOINT_DIR = Path(tempfile.gettempdir()) / "deepvis-checkpoints"
-ATTRIBUTIONS_KEPT = 48
-"""How many attribution maps the app keeps (about 0.2 to 0.6 MB each at 224×224)."""
-SCANS_KEPT = 32
-"""How many max-patch scans the app keeps (channels × k × 32 bytes each: under 1 MB for 4096 units and k = 9)."""
+KEPT = {
+    "attribution": 48,  # maps: about 0.2 to 0.6 MB each at 224×224
+    "scan": 32,  # max-patch scans: channels × k × 32 bytes each, under 1 MB for 4096 units and k = 9
+    "style": 12,  # textures, transfers and sweeps (a sweep: 8 pictures and their loss curves, a few MB at 512 px)
+    "embedding": 16,  # features, maps and placed images (features: N × D × 4 bytes, 8 MB for 2000 × 4096)
+}
+"""How many results of each kind the app keeps for every session, the least recently used going first."""
+T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
@@ -134,9 +140,37 @@ class _Store:
 
 
 @st.cache_resource(show_spinner=False)
-def _attributions() -> _Store:
-    """Attribution maps shared by every session."""
-    return _Store(ATTRIBUTIONS_KEPT)
+def _stores() -> dict[str, _Store]:
+    """One store per kind of result (``KEPT``), shared by every session."""
+    return {kind: _Store(count) for kind, count in KEPT.items()}
+
+
+def stored(kind: str, key: tuple):
+    """The result of ``kind`` stored under ``key`` if some session has made it, else None."""
+    return _stores()[kind].get(key)
+
+
+def keep(kind: str, key: tuple, value) -> None:
+    """Keep a finished result for every session (a stopped one is not kept)."""
+    _stores()[kind].put(key, value)
+
+
+def kept(kind: str, key: tuple, make: Callable[[], T]) -> T:
+    """The result stored under ``key``, or ``make()`` kept for every session (nothing is kept when it raises)."""
+    result = stored(kind, key)
+    if result is None:
+        result = make()
+        keep(kind, key, result)
+    return result
+
+
+def _attribution_key(model_key: tuple, image_key: str, method: str, target, params: dict) -> tuple:
+    return model_key, image_key, method, target, tuple(sorted(params.items()))
+
+
+def has_attribution(model_key: tuple, image_key: str, method: str, target, params: dict) -> bool:
+    """Whether :func:`attribution` with these arguments is ready (no computing)."""
+    return stored("attribution", _attribution_key(model_key, image_key, method, target, params)) is not None
 
 
 def attribution(model_key: tuple, image_key: str, method: str, target, params: dict, model: vc.Model, image,
@@ -147,15 +181,13 @@ def attribution(model_key: tuple, image_key: str, method: str, target, params: d
     ``progress`` (not part of the key) goes to the long methods; when it
     raises (Streamlit's Stop, or a rerun) nothing is kept.
     """
-    key = (model_key, image_key, method, target, tuple(sorted(params.items())))
-    store = _attributions()
-    result = store.get(key)
-    if result is None:
+    def make() -> np.ndarray:
         result = getattr(vc.attribution, method)(model, image, target, **params,
                                                  **({"progress": progress} if progress else {}))
         result.setflags(write=False)
-        store.put(key, result)
-    return result
+        return result
+
+    return kept("attribution", _attribution_key(model_key, image_key, method, target, params), make)
 
 
 @st.cache_resource(show_spinner="Reading the dataset…", max_entries=8)
@@ -181,21 +213,15 @@ def folder_dataset(path: str, state: tuple) -> vc.data.Dataset:
     return vc.data.folder(path)
 
 
-@st.cache_resource(show_spinner=False)
-def _scans() -> _Store:
-    """Max-patch scans shared by every session."""
-    return _Store(SCANS_KEPT)
-
-
 def stored_scan(model_key: tuple, dataset_: vc.data.Dataset, layer: str, k: int, model: vc.Model) -> TopK | None:
     """The scan of ``layer`` over the dataset for this model and ``k``, if some session (or an earlier run, on disk)
     has made it."""
     key = (model_key, dataset_.fingerprint, layer, k)
-    result = _scans().get(key)
+    result = stored("scan", key)
     if result is None:
         result = store.load(model, dataset_, layer, k)
         if result is not None:
-            _scans().put(key, result)
+            keep("scan", key, result)
     return result
 
 
@@ -206,18 +232,8 @@ def scan(model_key: tuple, dataset_: vc.data.Dataset, layers: list[str], k: int,
     is kept."""
     result = store.cached_scans(model, dataset_, layers, k, progress=progress, workers=default_workers())
     for layer, top in result.items():
-        _scans().put((model_key, dataset_.fingerprint, layer, k), top)
+        keep("scan", (model_key, dataset_.fingerprint, layer, k), top)
     return result
-
-
-STYLES_KEPT = 12
-"""How many style results the app keeps (a sweep: 8 pictures and their loss curves, a few MB at 512 pixels)."""
-
-
-@st.cache_resource(show_spinner=False)
-def _styles() -> _Store:
-    """Textures, style transfers and trade-off sweeps shared by every session."""
-    return _Store(STYLES_KEPT)
 
 
 @st.cache_resource(show_spinner=False)
@@ -226,40 +242,11 @@ def style_samples(size: int = 256) -> dict:
     return {name: vc.style.sample(name, size) for name in vc.style.SAMPLES}
 
 
-def stored_style(key: tuple):
-    """The texture, transfer or sweep made with these settings if some session has made it, else None."""
-    return _styles().get(key)
-
-
-def keep_style(key: tuple, result) -> None:
-    """Keep a finished texture, transfer or sweep for every session (a stopped one is not kept)."""
-    _styles().put(key, result)
-
-
-EMBEDDINGS_KEPT = 16
-"""How many features, maps and placed images the app keeps (features: N × D × 4 bytes, 8 MB for 2000 × 4096)."""
-
-
-@st.cache_resource(show_spinner=False)
-def _embeddings() -> _Store:
-    """Features, maps and placed points of the Embeddings page, shared by every session."""
-    return _Store(EMBEDDINGS_KEPT)
-
-
-def _kept(key: tuple, make: Callable[[], object]):
-    """The result stored under ``key``, or ``make()`` kept for every session (nothing is kept when it raises)."""
-    result = _embeddings().get(key)
-    if result is None:
-        result = make()
-        _embeddings().put(key, result)
-    return result
-
-
 def embedding_features(model_key: tuple, dataset_: vc.data.Dataset, layer: str, model: vc.Model,
                        progress: Callable[[int, int], None]) -> vc.embed.Features:
     """``vc.embed.extract`` of ``layer`` over the dataset, kept for every session and on disk."""
-    return _kept(("features", model_key, dataset_.fingerprint, layer),
-                 lambda: vc.embed.extract(model, dataset_, layer, progress=progress))
+    return kept("embedding", ("features", model_key, dataset_.fingerprint, layer),
+                lambda: vc.embed.extract(model, dataset_, layer, progress=progress))
 
 
 def embedding_map(model_key: tuple, dataset_: vc.data.Dataset, layer: str, method: str, seed: int, vectors,
@@ -268,8 +255,8 @@ def embedding_map(model_key: tuple, dataset_: vc.data.Dataset, layer: str, metho
 
     t-SNE runs on one thread: the server's cores are shared by its sessions, and more threads on busy cores are
     slower (``benchmarks/embed.py``)."""
-    return _kept(("map", model_key, dataset_.fingerprint, layer, method, seed),
-                 lambda: vc.embed.fit(vectors, method, seed, progress, threads=1))
+    return kept("embedding", ("map", model_key, dataset_.fingerprint, layer, method, seed),
+                lambda: vc.embed.fit(vectors, method, seed, progress, threads=1))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -281,8 +268,8 @@ def encoded(model_key: tuple, image_key: str, layer: str, _model: vc.Model, _ima
 def placed(model_key: tuple, dataset_: vc.data.Dataset, layer: str, method: str, seed: int, image_key: str,
            vector, map_: vc.embed.Map) -> np.ndarray:
     """Where the map puts an image's vector (x, y), kept for every session."""
-    return _kept(("placed", model_key, dataset_.fingerprint, layer, method, seed, image_key),
-                 lambda: map_.place(vector))
+    return kept("embedding", ("placed", model_key, dataset_.fingerprint, layer, method, seed, image_key),
+                lambda: map_.place(vector))
 
 
 @st.cache_resource(max_entries=4, show_spinner="Reading the images as the network sees them…")

@@ -12,12 +12,14 @@ BLUE, RED = "#4C78A8", "#E45756"
 
 
 def top_k_bars(predictions: list[tuple[str, float]]) -> go.Figure:
-    """Horizontal bars of class probabilities, the most probable on top."""
+    """Horizontal bars of class probabilities, the most probable on top; class names are always categories (the
+    digits model's "0" … "9" too, which Plotly would otherwise put on a numeric axis)."""
     labels = [label for label, _ in predictions][::-1]
     probs = [p for _, p in predictions][::-1]
     fig = go.Figure(go.Bar(x=probs, y=labels, orientation="h", text=[f"{p:.1%}" for p in probs],
                            textposition="auto", marker_color=BLUE))
     fig.update_layout(xaxis=dict(range=[0, 1], tickformat=".0%", title="probability"),
+                      yaxis=dict(type="category", categoryorder="array", categoryarray=labels),
                       height=60 + 40 * len(labels), margin=dict(l=10, r=10, t=10, b=40))
     return fig
 

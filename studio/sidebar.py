@@ -3,14 +3,15 @@
 ``render()`` draws it and puts the choices into ``st.session_state``; pages
 read them with :func:`current_model` and :func:`current_image`. A model that
 cannot be loaded or an image that cannot be read gets its sentence in the
-sidebar, and the app carries on with the built-in model or a sample image.
+sidebar, and the app carries on with the model it had (the built-in one at
+first) or a sample image. The sample suits the model: a shape for the shapes
+model, a digit for the digits model, a photo for an ImageNet network.
 """
 from __future__ import annotations
 
 import hashlib
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 import torch
 from PIL import Image
 
@@ -18,9 +19,11 @@ import vizcore as vc
 from vizcore import builtin
 from vizcore.core import zoo
 
-from . import cache
+from . import cache, shell
 
 FALLBACK_MODEL = "builtin-shapes"
+DEFAULT_SAMPLES = {"builtin-shapes": "shapes: star", "builtin-digits": "digits: 3"}
+"""The sample each built-in model starts on; any other model starts on the first photo."""
 WEIGHT_MODES = ("pretrained", "random init", "my checkpoint")
 
 
@@ -48,21 +51,18 @@ def current_image() -> tuple[Image.Image, str]:
 
 
 def _require_sidebar() -> None:
-    """Rerun through app.py when a page was run without it.
+    """Rerun through app.py when a page was run without it (see :mod:`studio.shell`).
 
-    Until some run has called ``st.navigation``, a fresh server that sees our
-    ``pages/`` folder takes the app for an old-style multipage app and runs a
-    page's URL (a bookmark of /activations, say) without app.py, so without
-    the sidebar, and keeps doing so. Clearing that flag, as ``st.navigation``
-    itself does, and rerunning sends this and every later run through app.py.
+    ``st.navigation`` tells Streamlit that the app routes its own pages, so
+    this rerun, and every later one, goes through app.py and its sidebar.
     """
-    if "_model" not in st.session_state:
-        PagesManager.uses_pages_directory = False
+    if not shell.through_app():
+        shell.navigation()
         st.rerun()
 
 
 def _model_label(name: str) -> str:
-    if name in builtin.NAMES:
+    if name in builtin.NAMES or cache.zoo_entries()[name].offline:
         return f"{name} · offline"
     entry = cache.zoo_entries()[name]
     return f"{name} · cached" if entry.cached else f"{name} · download {entry.download_mb:.0f} MB"
@@ -87,8 +87,8 @@ def _pick_model() -> tuple[vc.Model, tuple]:
         return cache.model(*key), key
     except vc.ModelError as e:
         st.error(str(e))
-        st.caption(f"Showing {FALLBACK_MODEL} instead.")
-        key = (FALLBACK_MODEL, "default", None)
+        key = st.session_state.get("_model_key", (FALLBACK_MODEL, "default", None))
+        st.caption(f"Still showing **{key[0]}**: the pages use it until another network loads.")
         return cache.model(*key), key
 
 
@@ -100,8 +100,13 @@ def download(name: str) -> None:
         text = f"Downloading {name}: {done / 1e6:.0f} of {total / 1e6:.0f} MB" if total else f"{done / 1e6:.0f} MB"
         bar.progress(min(done / total, 1.0) if total else 0.0, text=text)
 
+    weights = zoo.weights_enum(name)
     try:
-        zoo.download(zoo.weights_enum(name), progress=show)
+        zoo.download(weights, progress=show)
+    except vc.ModelError as e:  # its sentence names the network error: say it plainly, with what to do
+        folder = zoo.cache_path(weights).parent
+        raise vc.ModelError(f"{name}'s pretrained weights could not be downloaded (no internet here?): connect "
+                            f"to the internet, or copy {weights.url.rsplit('/', 1)[-1]} into {folder}/.") from e
     finally:
         bar.empty()
     cache.zoo_entries.clear()
@@ -117,10 +122,22 @@ def _pick_image() -> tuple[Image.Image, str]:
         picked = _decode(st.camera_input("Take a picture", key="camera"))
     if picked is None:
         gallery = cache.gallery()
+        _suit_sample(list(gallery))
         name = st.selectbox("Sample", list(gallery), key="sample")
         picked = gallery[name], f"sample:{name}"
     st.image(picked[0], width="stretch")
     return picked
+
+
+def _suit_sample(names: list[str]) -> None:
+    """Start on the sample that suits the model, and move to the new model's one on a model change unless a sample
+    was picked by hand (one that is not the previous model's default)."""
+    model_name = st.session_state["_model_key"][0]
+    default = DEFAULT_SAMPLES.get(model_name, next(name for name in names if name.startswith("photo:")))
+    before = st.session_state.get("_sample_default")
+    if "sample" not in st.session_state or st.session_state["sample"] == before:
+        st.session_state["sample"] = default
+    st.session_state["_sample_default"] = default
 
 
 def _decode(upload) -> tuple[Image.Image, str] | None:

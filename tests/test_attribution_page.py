@@ -1,18 +1,16 @@
 """The Attribution page through Streamlit's AppTest: every picture it shows is what vizcore computes on its own.
 
-AppTest keeps the pictures of a run in an in-memory media store that it
-throws away afterwards; :func:`pictures` reads them back from the store the
-last run used.
+Pages draw their results with ``studio.widgets.pictures``; the ``stores``
+fixture records what it is given in each run (a run starts with the sidebar),
+and :func:`pictures` returns the last run's pictures by caption.
 """
-import io
 
 import numpy as np
 import pytest
 import torch
-from PIL import Image
-from streamlit.runtime import memory_media_file_storage
 from test_pages import current, open_page, texts, use_model
 
+from studio import sidebar, widgets
 from vizcore import attribution
 from vizcore.activations import units
 from vizcore.attribution import Unit
@@ -22,25 +20,32 @@ ALL = ["saliency", "smoothgrad", "guided_backprop", "deconvnet", "grad_cam", "in
 
 @pytest.fixture
 def stores(monkeypatch):
-    """The media stores AppTest creates, one per run, newest last."""
-    made = []
-    init = memory_media_file_storage.MemoryMediaFileStorage.__init__
+    """(picture, caption) pairs that ``widgets.pictures`` drew in the last run (each run begins with the sidebar)."""
+    drawn = []
+    draw, render = widgets.pictures, sidebar.render
 
-    def remember(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        made.append(self)
+    def record(where, images, captions=None, *args, **kwargs):
+        images = images if isinstance(images, list) else [images]
+        captions = captions if isinstance(captions, list) else [captions] * len(images)
+        drawn.extend(zip(images, captions))
+        return draw(where, images, captions, *args, **kwargs)
 
-    monkeypatch.setattr(memory_media_file_storage.MemoryMediaFileStorage, "__init__", remember)
-    return made
+    def new_run():
+        drawn.clear()
+        render()
+
+    monkeypatch.setattr(widgets, "pictures", record)
+    monkeypatch.setattr(sidebar, "render", new_run)
+    return drawn
 
 
 def pictures(app, stores) -> dict[str, np.ndarray]:
-    """The page's pictures (not the sidebar's) by caption."""
+    """The page's pictures by caption (each also on the page, with its caption)."""
     shown = {}
-    for element in app.main.get("image"):
-        for image, caption in zip(element.proto.imgs, element.captions):
-            data = stores[-1].get_file(image.url.rsplit("/", 1)[1]).content
-            shown.setdefault(caption, []).append(np.asarray(Image.open(io.BytesIO(data)).convert("RGB")))
+    for image, caption in stores:
+        shown.setdefault(caption, []).append(np.asarray(image.convert("RGB")))
+    on_page = {caption for element in app.main.get("image") for caption in element.captions}
+    assert set(shown) <= on_page, set(shown) - on_page
     return shown
 
 

@@ -16,7 +16,7 @@ from vizcore.embed import maps
 def nothing_kept(tmp_path, monkeypatch):
     """Every test starts with no features or maps kept, in memory or on disk."""
     monkeypatch.setenv("DEEPVIS_CACHE", str(tmp_path))
-    cache._embeddings.clear()
+    cache._stores.clear()
 
 
 def drawn_points(app) -> dict[int, tuple[str, float, float, str]]:

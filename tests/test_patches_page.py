@@ -20,7 +20,7 @@ def no_scans(tmp_path, monkeypatch):
     """Every test starts with no scan kept, in memory (shared by the whole process) or on disk; scans use workers."""
     monkeypatch.setenv("DEEPVIS_CACHE", str(tmp_path))
     monkeypatch.setenv("DEEPVIS_WORKERS", "2")  # the page's scans read images in worker processes
-    cache._scans.clear()
+    cache._stores.clear()
 
 
 def enlarged(picture) -> np.ndarray:
@@ -34,7 +34,7 @@ def run_scan(app):
     assert not app.exception, app.exception[0].value
 
 
-def test_the_scan_waits_for_its_button_then_shows_the_selected_units_top_patches(app, stores):
+def test_the_scan_waits_for_its_button_then_shows_the_selected_units_top_patches(app, stores):  # noqa: F811
     app.session_state["selected_layer"], app.session_state["selected_unit"] = "features.10", 5  # conv5, unit 5
     open_page(app, "patches")
     run_scan(app)
@@ -93,7 +93,7 @@ def test_a_stopped_scan_is_not_kept():
     assert cache.stored_scan(("builtin-shapes", "default", None), dataset, "features.0", 9, model) is None
 
 
-def test_vector_layers_show_whole_images_and_the_deconvnet_on_request(app, stores):
+def test_vector_layers_show_whole_images_and_the_deconvnet_on_request(app, stores):  # noqa: F811
     app.session_state["selected_layer"] = "classifier.4"  # fc7
     open_page(app, "patches")
     app.selectbox(key="patches_data").select("samples").run()
@@ -122,7 +122,7 @@ def test_the_digits_model_scans_digits(app):
 def test_a_scan_kept_on_disk_is_shown_after_a_restart(app):
     open_page(app, "patches")
     run_scan(app)
-    cache._scans.clear()  # a new server process: nothing in memory
+    cache._stores.clear()  # a new server process: nothing in memory
     app.run()
     assert not app.info and len(app.dataframe[0].value) == 9
 
