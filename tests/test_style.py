@@ -13,8 +13,8 @@ import pytest
 import torch
 
 import vizcore as vc
-from vizcore.style import pixels
-from vizcore.style.transfer import problem
+from vizcore.optvis import pixels
+from vizcore.style.transfers import problem
 
 SIZE = 48
 
@@ -99,7 +99,7 @@ def test_raising_the_ratio_trades_content_for_style_monotonically(shapes, photos
     style, content = np.array(final.parts["style"]), np.array(final.parts["content"])
     assert np.all(np.diff(style) < 0), style
     assert np.all(np.diff(content) > 0), content
-    assert len(final.image) == len(ratios) and final.parts["ratios"] == ratios
+    assert len(final.images) == len(ratios) and final.parts["ratios"] == ratios
 
 
 def test_the_batched_sweep_equals_separate_adam_runs(shapes, photos):
@@ -107,10 +107,10 @@ def test_the_batched_sweep_equals_separate_adam_runs(shapes, photos):
     together = last(vc.style.sweep(*photos, ratios=ratios, model=shapes, size=SIZE, steps=15, every=15))
     for k, ratio in enumerate(ratios):
         alone = last(vc.style.transfer(*photos, style_weight=ratio, model=shapes, size=SIZE, steps=15,
-                                       optimiser="adam", every=15))
+                                       optimizer="adam", every=15))
         assert together.parts["style"][k] == pytest.approx(alone.parts["style"], rel=1e-3)
         assert together.parts["content"][k] == pytest.approx(alone.parts["content"], rel=1e-3, abs=1e-4)
-        difference = np.abs(np.asarray(together.image[k], float) - np.asarray(alone.image, float))
+        difference = np.abs(np.asarray(together.images[k], float) - np.asarray(alone.image, float))
         assert difference.max() <= 2, difference.max()
 
 
@@ -162,13 +162,13 @@ def test_sixteen_threads_sharing_the_model_get_the_serial_results(shapes, photos
     def run(k: int):
         final = last(vc.style.sweep(photos[0], vc.style.sample("swirls", 64, seed=k % 4), ratios=[0.5, 8.0],
                                     model=shapes, size=32, steps=6, every=6))
-        return [np.asarray(img) for img in final.image]
+        return [np.asarray(img) for img in final.images]
 
     serial = [run(k) for k in range(16)]
     with ThreadPoolExecutor(16) as pool:
         together = list(pool.map(run, range(16)))
-    for a, b in zip(serial, together):
-        for x, y in zip(a, b):
+    for a, b in zip(serial, together, strict=True):
+        for x, y in zip(a, b, strict=True):
             np.testing.assert_array_equal(x, y)
 
 

@@ -58,19 +58,19 @@ def test_the_slider_moves_between_the_computed_sweep_without_optimising_again(ap
                                model=model)
     fine = vc.style.between(vc.style.RATIOS, 4)  # the slider's positions
     assert app.select_slider(key="style_ratio").value == pytest.approx(vc.style.RATIOS[4])
-    assert close(main_picture(app, stores), final.image[4])
-    assert not np.array_equal(np.asarray(final.image[0]), np.asarray(final.image[-1]))
+    assert close(main_picture(app, stores), final.images[4])
+    assert not np.array_equal(np.asarray(final.images[0]), np.asarray(final.images[-1]))
 
     passes = []
     handle = model.module.register_forward_pre_hook(lambda *_: passes.append(1))
     try:
         for k in (0, 7, 2):
             app.select_slider(key="style_ratio").set_value(fine[4 * k]).run()
-            assert close(main_picture(app, stores), final.image[k]), k
+            assert close(main_picture(app, stores), final.images[k]), k
         between = fine[9]  # a quarter of the way from ratios[2] to ratios[3]
         app.select_slider(key="style_ratio").set_value(between)
         app.toggle(key="style_blend").set_value(True).run()
-        assert close(main_picture(app, stores), Image.blend(final.image[2], final.image[3], 0.25))
+        assert close(main_picture(app, stores), Image.blend(final.images[2], final.images[3], 0.25))
         assert passes == [] and not app.exception
     finally:
         handle.remove()
@@ -84,7 +84,7 @@ def test_changing_the_style_recomputes_with_the_new_style(app, stores):  # noqa:
     model, image = current(app)
     *_, final = vc.style.sweep(image, [vc.style.sample("stripes", 256)], vc.style.RATIOS, [1.0], tv_weight=3.0,
                                size=SIZE, steps=STEPS, model=model)
-    assert close(main_picture(app, stores), final.image[4])
+    assert close(main_picture(app, stores), final.images[4])
 
 
 def test_one_transfer_blending_two_styles_with_colours_kept(app, stores):  # noqa: F811
@@ -97,7 +97,7 @@ def test_one_transfer_blending_two_styles_with_colours_kept(app, stores):  # noq
     model, image = current(app)
     flower = vc.data.builtin("samples")[1][0]
     *_, final = vc.style.transfer(image, [swirls(), flower], [1.0, 0.5], content_weight=1.0, style_weight=3.0,
-                                  tv_weight=3.0, preserve_colors=True, size=SIZE, steps=STEPS, optimiser="adam",
+                                  tv_weight=3.0, preserve_colors=True, size=SIZE, steps=STEPS, optimizer="adam",
                                   model=model)
     assert close(pictures(app, stores)[f"One transfer after {STEPS} iterations"][0], final.image)
 

@@ -12,8 +12,7 @@ import torch
 from scipy import ndimage
 
 import vizcore as vc
-from vizcore.synthesis import pixels
-from vizcore.synthesis.regularisers import Regularisers
+from vizcore.optvis import Pixels, Regularizers, pixels
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +29,7 @@ def circle(shapes):
 
 
 def network_input(m, picture):
-    return pixels.to_input(m, pixels.exact(m, picture))
+    return m.preprocess(picture)  # a picture at the input size is taken pixel for pixel
 
 
 def logits(m, picture) -> np.ndarray:
@@ -54,7 +53,8 @@ def test_a_class_model_raises_its_logit_far_above_its_start_and_every_other_clas
 def test_a_unit_visualisation_raises_the_unit_at_least_tenfold(shapes):
     layer = shapes.layer("relu3")
     steps = list(vc.synthesis.unit_visualization(shapes, "relu3", 6, steps=30, start="noise", seed=0, every=1))
-    noise = pixels.clip(shapes, 10 * torch.randn((1, 3, 64, 64), generator=torch.Generator().manual_seed(0)))
+    noise = 10 * torch.randn((1, 3, 64, 64), generator=torch.Generator().manual_seed(0))  # levels, about the mean
+    noise = Pixels.caffe(shapes, noise / 255 + pixels.stats(shapes)[0]).image()
     before = shapes.activations_batch(pixels.to_input(shapes, noise), [layer.name])[layer.name][0, 6].mean()
     after = shapes.activations_batch(network_input(shapes, steps[-1].image), [layer.name])[layer.name][0, 6].mean()
     assert before > 0.05
@@ -65,8 +65,8 @@ def test_a_layer_mosaic_optimises_each_channel_in_one_batch_and_each_image_excit
     model = vc.load_model("builtin-shapes", device="cpu")  # a private copy: the test counts its forward passes
     batches = []
     model.module.register_forward_pre_hook(lambda _module, inputs: batches.append(inputs[0].shape[0]))
-    mosaic = last(vc.synthesis.layer_mosaic(model, "conv3", 4, steps=15)).image
-    assert batches == [4] * 15  # one pass of the whole batch per step
+    mosaic = last(vc.synthesis.layer_mosaic(model, "conv3", 4, steps=15)).images
+    assert batches == [4] * 16  # one pass of the whole batch per step, and one to measure the result
     x = torch.cat([network_input(model, picture) for picture in mosaic])
     layer = model.layer("conv3").name
     means = model.activations_batch(x, [layer])[layer][:, :4].mean(dim=(2, 3))  # [image, channel]
@@ -82,26 +82,26 @@ def high_frequency_share(picture) -> float:
     return float(power[radius > 0.125].sum() / power.sum())
 
 
-def test_the_fourier_parameterisation_gives_less_high_frequency_noise_than_pixels(shapes):
+def test_the_fourier_parametrization_gives_less_high_frequency_noise_than_pixels(shapes):
     made = {param: last(vc.synthesis.unit_visualization(shapes, "conv3", 6, steps=20, param=param)).image
             for param in ("pixels", "fourier")}
     assert high_frequency_share(made["fourier"]) < 0.8 * high_frequency_share(made["pixels"])
 
 
-def test_regularisers_follow_yosinskis_definitions():
+def test_regularizers_follow_yosinskis_definitions():
     x = torch.randn(2, 3, 16, 16, generator=torch.Generator().manual_seed(1)) * 40
     grad = torch.randn(2, 3, 16, 16, generator=torch.Generator().manual_seed(2))
-    np.testing.assert_allclose(Regularisers(decay=0.3).apply(x, grad, 0), 0.7 * x, rtol=1e-6)
-    blurred = Regularisers(blur_radius=1.0, blur_every=4).apply(x, grad, 4).numpy()
+    np.testing.assert_allclose(Regularizers(decay=0.3)(x, grad, 0), 0.7 * x, rtol=1e-6)
+    blurred = Regularizers(blur_radius=1.0, blur_every=4)(x, grad, 4).numpy()
     reference = ndimage.gaussian_filter(x.numpy(), sigma=(0, 0, 1.0, 1.0), mode="mirror", truncate=3.0)
     np.testing.assert_allclose(blurred, reference, atol=1e-3)
-    assert torch.equal(Regularisers(blur_radius=1.0, blur_every=4).apply(x, grad, 5), x)  # not a blur step
-    clipped = Regularisers(norm_percentile=50).apply(x, grad, 0)
+    assert torch.equal(Regularizers(blur_radius=1.0, blur_every=4)(x, grad, 5), x)  # not a blur step
+    clipped = Regularizers(norm_percentile=50)(x, grad, 0)
     norms = x.norm(dim=1)
     for b in range(2):
         zeroed = (clipped[b] == 0).all(dim=0)
         assert zeroed.sum() == 128 and norms[b][zeroed].max() < norms[b][~zeroed].min()
-    clipped = Regularisers(contribution_percentile=90).apply(x, grad, 0)
+    clipped = Regularizers(contribution_percentile=90)(x, grad, 0)
     contribution = (x * grad).sum(dim=1).abs()
     for b in range(2):
         kept = ~(clipped[b] == 0).all(dim=0)
@@ -131,8 +131,8 @@ def test_inversion_matches_the_features_and_lower_layers_keep_more_of_the_pictur
     errors = []
     for b, layer in enumerate(layers):
         start = steps[0].parts["distance"][b]  # measured before the first update
-        assert relative_distance(shapes, steps[-1].image[b], circle, layer) <= start / 10
-        errors.append(np.abs(np.asarray(steps[-1].image[b], dtype=float) - seen).mean())
+        assert relative_distance(shapes, steps[-1].images[b], circle, layer) <= start / 10
+        errors.append(np.abs(np.asarray(steps[-1].images[b], dtype=float) - seen).mean())
     assert errors[0] < errors[1] < errors[2]
 
 
@@ -174,7 +174,7 @@ def test_sixteen_threads_get_what_serial_calls_get_and_the_model_is_untouched(sh
 
     with ThreadPoolExecutor(16) as pool:
         parallel = list(pool.map(together, range(16)))
-    for expected, got in zip(serial, parallel):
+    for expected, got in zip(serial, parallel, strict=True):
         assert np.abs(expected.astype(int) - got.astype(int)).max() <= 1
     assert not any(p.requires_grad or p.grad is not None for p in shapes.module.parameters())
     for name, tensor in shapes.module.state_dict().items():

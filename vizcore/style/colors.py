@@ -5,10 +5,14 @@ image's luminance is first matched to the content's mean and spread, the
 picture is optimised as a grey image, and its luminance is finally put
 together with the content image's colour (chroma) channels. The colour space
 is JPEG's full-range YCbCr (ITU-R BT.601), the one Pillow uses.
+:class:`Luminance` is that picture as a parametrization of :mod:`vizcore.optvis`.
 """
 from __future__ import annotations
 
 import torch
+from PIL import Image
+
+from vizcore.optvis import Pixels, pixels
 
 _TO_YCBCR = torch.tensor([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
 _OFFSET = torch.tensor([0.0, 0.5, 0.5]).view(1, 3, 1, 1)
@@ -39,3 +43,19 @@ def with_chroma(y: torch.Tensor, content: torch.Tensor) -> torch.Tensor:
     chroma = to_ycbcr(content)[:, 1:].expand(y.shape[0], -1, -1, -1)
     return to_rgb(torch.cat([y, chroma], dim=1)).clamp(0, 1)
 
+
+
+class Luminance(Pixels):
+    """Luminance [B, 1, H, W] in [0, 1] as the optimised pictures: the network sees it as grey pictures, a person
+    with the chroma of ``content`` [1, 3, H, W]."""
+
+    def __init__(self, y: torch.Tensor, content: torch.Tensor):
+        super().__init__(y)
+        self.content = content
+
+    def image(self) -> torch.Tensor:
+        return self.leaf.expand(-1, 3, -1, -1)
+
+    def pictures(self) -> list[Image.Image]:
+        with torch.no_grad():
+            return pixels.to_pictures(with_chroma(self.leaf, self.content))

@@ -16,8 +16,8 @@ from collections import OrderedDict
 
 import torch
 
-from vizcore.style.gram import gram
-from vizcore.style.network import LossNetwork
+from vizcore.style.grams import gram
+from vizcore.style.networks import LossNetwork
 
 KEPT = 64
 _lock = threading.Lock()
@@ -36,7 +36,7 @@ def content_features(net: LossNetwork, picture: torch.Tensor) -> torch.Tensor:
 
 
 def style_grams(net: LossNetwork, picture: torch.Tensor, layers) -> dict[str, torch.Tensor]:
-    """``{layer: normalised Gram matrix [C, C]}`` of a style picture [1, 3, H, W] at ``layers`` (module paths)."""
+    """``{layer: normalized Gram matrix [C, C]}`` of a style picture [1, 3, H, W] at ``layers`` (module paths)."""
     return _features(net, picture, list(layers), "gram", lambda f: gram(f)[0])
 
 

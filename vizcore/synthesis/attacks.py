@@ -5,9 +5,9 @@
   Shlens & Szegedy 2014 ("Explaining and Harnessing Adversarial Examples")
   take one step along the sign of the gradient. Here the iterative, targeted
   form (Kurakin, Goodfellow & Bengio 2016): steps of ``step_size`` levels
-  against the sign of the gradient of the target's cross-entropy, each
-  projected back into the L∞ ball of ``epsilon`` levels (0–255) around the
-  image and to real pixels.
+  along the sign of the gradient of the target's log-probability (the
+  ``"sign"`` optimizer), each projected back into the L∞ ball of ``epsilon``
+  levels (0–255) around the image and to real pixels.
 - :func:`fooling`: Nguyen, Yosinski & Clune 2014 ("Deep Neural Networks are
   Easily Fooled") made unrecognisable images classified with ≥ 99 %
   confidence; here by the same signed steps from uniform noise, with no
@@ -28,8 +28,7 @@ from PIL import Image
 
 from vizcore.core.model import Model
 from vizcore.core.progress import Step
-from vizcore.synthesis.objectives import checked_class, log_probability
-from vizcore.synthesis.pixels import bounds, clip, exact, of_image, to_images, to_input
+from vizcore.optvis import Pixels, objectives, pixels, render
 
 
 def adversarial(m: Model, img: Image.Image, target: int, epsilon: float = 4, steps: int = 10,
@@ -40,34 +39,33 @@ def adversarial(m: Model, img: Image.Image, target: int, epsilon: float = 4, ste
     a :class:`Step` after every step; the picture never differs from
     ``m.view(img)`` by more than ``floor(epsilon)`` levels.
     """
-    target = checked_class(m, target)
+    target = objectives.checked_class(m, target)
     if epsilon <= 0 or steps < 1:
         raise ValueError("An adversarial image needs a budget above 0 levels and at least one step.")
     budget = math.floor(epsilon)
     if budget < 1:
         raise ValueError("The budget is in whole levels of 0–255: give at least 1.")
     step_size = 2.5 * epsilon / steps if step_size is None else step_size
-    original = of_image(m, img)
-    original = exact(m, to_images(m, original)[0])  # whole levels, as the picture is shown
-    u = original.clone()
-    for i in range(steps):
-        u = u + step_size * _ascent_sign(m, target, u)
-        u = clip(m, torch.maximum(torch.minimum(u, original + budget), original - budget))
-        yield _report(m, target, u, i + 1, steps)
+    image = Pixels.caffe(m, pixels.to_tensor(m.view(img), device=m.device))  # whole levels, as it is shown
+    low, high = image.leaf.detach() - budget, image.leaf.detach() + budget
+
+    def within_budget(u: torch.Tensor, grad: torch.Tensor, i: int) -> torch.Tensor:
+        return torch.maximum(torch.minimum(u, high), low)
+
+    yield from _scored(m, target, render(m, objectives.log_probability(target), image, steps, "sign", step_size,
+                                         constraints=[within_budget], every=1, start=False))
 
 
 def fooling(m: Model, target: int, steps: int = 100, confidence: float = 0.99, step_size: float = 1.0,
             seed: int = 0) -> Iterator[Step]:
     """From uniform noise to a picture that the network gives ``target`` with ``confidence``; stops when it does."""
-    target = checked_class(m, target)
+    target = objectives.checked_class(m, target)
     if not 0 < confidence < 1 or steps < 1 or step_size <= 0:
         raise ValueError("A fooling image needs a confidence between 0 and 1, at least one step and a step above 0.")
-    low, high = bounds(m)
     noise = torch.rand((1, 3, m.input_size, m.input_size), generator=torch.Generator().manual_seed(int(seed)))
-    u = low + noise.to(m.device) * (high - low)
-    for i in range(steps):
-        u = clip(m, u + step_size * _ascent_sign(m, target, u))
-        step = _report(m, target, u, i + 1, steps)
+    image = Pixels.caffe(m, noise.to(m.device))
+    for step in _scored(m, target, render(m, objectives.log_probability(target), image, steps, "sign", step_size,
+                                          every=1, start=False)):
         yield step
         if step.parts["probability"] >= confidence:
             return
@@ -79,18 +77,10 @@ def difference(original: Image.Image, changed: Image.Image, gain: float = 1.0) -
     return Image.fromarray(np.clip(128 + gain * delta, 0, 255).round().astype(np.uint8))
 
 
-@torch.enable_grad()
-def _ascent_sign(m: Model, target: int, u: torch.Tensor) -> torch.Tensor:
-    """The sign of ∂ log p(target) / ∂u."""
-    u = u.detach().requires_grad_()
-    (grad,) = torch.autograd.grad(log_probability(target)(m, to_input(m, u)).sum(), u)
-    return grad.sign()
-
-
-def _report(m: Model, target: int, u: torch.Tensor, i: int, total: int) -> Step:
-    """The step as the rounded picture scores it."""
-    picture = to_images(m, u)[0]
-    probabilities = m.probabilities(to_input(m, exact(m, picture)))
-    p = float(probabilities[target])
-    return Step(i, total, -math.log(max(p, 1e-30)), picture,
-                {"probability": p, "predicted": int(np.argmax(probabilities))})
+def _scored(m: Model, target: int, steps: Iterator[Step]) -> Iterator[Step]:
+    """The steps as the rounded picture scores them (``Model.probabilities`` of the picture itself)."""
+    for step in steps:
+        probabilities = m.probabilities(step.image)
+        p = float(probabilities[target])
+        yield Step(step.i, step.total, -math.log(max(p, 1e-30)), step.image,
+                   {"probability": p, "predicted": int(np.argmax(probabilities))}, step.images)

@@ -5,8 +5,8 @@ lecture's style loss of that layer is
 
     E_l = 1 / (4 N_l² M_l²) · Σ_ij (G_ij − Ĝ_ij)²,   G = F Fᵀ.
 
-:func:`gram` returns G / (N_l M_l), the Gram matrix normalised by its size,
-so that :func:`layer_loss` is ¼ Σ (G − Ĝ)² of normalised matrices — exactly
+:func:`gram` returns G / (N_l M_l), the Gram matrix normalized by its size,
+so that :func:`layer_loss` is ¼ Σ (G − Ĝ)² of normalized matrices — exactly
 E_l — and a Gram matrix does not depend on how large the image is (a style
 image may be smaller or larger than the picture being made).
 """
@@ -28,7 +28,7 @@ def gram(features: torch.Tensor) -> torch.Tensor:
 
 
 def layer_loss(grams: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """E_l = ¼ Σ (G − Ĝ)² for normalised Gram matrices: [B, C, C] against [C, C] or [B, C, C] -> [B]."""
+    """E_l = ¼ Σ (G − Ĝ)² for normalized Gram matrices: [B, C, C] against [C, C] or [B, C, C] -> [B]."""
     return (grams - target).pow(2).sum(dim=(-2, -1)) / 4
 
 
@@ -38,4 +38,4 @@ def blend(grams: Sequence[torch.Tensor], weights: Sequence[float] | None = None)
     if len(weights) != len(grams) or min(weights) < 0 or sum(weights) <= 0:
         raise ValueError("Style weights must be one non-negative number per style image, not all zero.")
     total = sum(weights)
-    return sum(g * (w / total) for g, w in zip(grams, weights))
+    return sum(g * (w / total) for g, w in zip(grams, weights, strict=True))

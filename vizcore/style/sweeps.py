@@ -2,10 +2,10 @@
 
 Each picture of the batch has its own ratio β/α (:mod:`.losses` keeps the
 pictures' losses apart) and starts from the content image (warm-started:
-no ratio starts from scratch). The optimiser is Adam, which updates every
+no ratio starts from scratch). The optimizer is Adam, which updates every
 pixel on its own, so the batch gives exactly what separate runs would, only
 faster (one pass of the network for all of them); L-BFGS would couple the
-pictures through its shared line search (see :mod:`.descent`). Afterwards a
+pictures through its shared line search (see :mod:`vizcore.optvis.optimizers`). Afterwards a
 slider moves between the computed results (:func:`pick`) without optimising
 anything again.
 """
@@ -18,9 +18,9 @@ import numpy as np
 from PIL import Image
 
 from vizcore.core.progress import Step
-from vizcore.style.descent import descend
-from vizcore.style.losses import Objective
-from vizcore.style.transfer import problem
+from vizcore.optvis import pixels
+from vizcore.style import losses
+from vizcore.style.transfers import optimize, problem
 
 RATIOS = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 """Default style/content ratios, about evenly spaced on a log scale: from mostly content to mostly style."""
@@ -30,8 +30,9 @@ def sweep(content: Image.Image, styles, ratios: Sequence[float] = RATIOS, style_
           tv_weight: float = 0.0, style_scale: float = 1.0, preserve_colors: bool = False, size: int = 256,
           steps: int = 200, init="content", model=None, lr: float | None = None, every: int = 10,
           seed: int = 0) -> Iterator[Step]:
-    """Style transfer at every ratio β/α of ``ratios`` at once; a generator of :class:`Step` whose ``image`` is
-    the list of pictures (in the order of ``ratios``) and whose ``parts`` hold lists, one value per ratio.
+    """Style transfer at every ratio β/α of ``ratios`` at once; a generator of :class:`Step` whose ``images`` are
+    the pictures (in the order of ``ratios``), ``image`` them side by side, and whose ``parts`` hold lists, one
+    value per ratio.
 
     init: "content", "noise", or one picture per ratio (to go on from an
     earlier sweep). The other arguments are :func:`vizcore.style.transfer`'s.
@@ -39,15 +40,15 @@ def sweep(content: Image.Image, styles, ratios: Sequence[float] = RATIOS, style_
     if not ratios or min(ratios) <= 0:
         raise ValueError("Give at least one style/content ratio, every one above 0.")
     p = problem(content, styles, style_weights, style_scale, preserve_colors, size, init, len(ratios), model, seed)
-    objective = Objective(p.net, p.grams, p.content_features, 1.0, list(ratios), tv_weight)
-    yield from descend(p.param, p.render, objective, steps, p.show, "adam", lr, every,
-                       {"network": p.net.description, "ratios": list(ratios)})
+    objective = losses.objective(p.net, p.grams, p.content_features, 1.0, list(ratios), tv_weight)
+    yield from optimize(p, objective, steps, "adam", lr, every, {"network": p.net.description, "ratios": list(ratios)},
+                        lambda images: pixels.montage(images, cols=len(images)))
 
 
 def between(ratios: Sequence[float], per_gap: int = 4) -> list[float]:
     """Ratios for a slider: the computed ones and ``per_gap`` - 1 more between each two (evenly on a log scale)."""
     logs = np.log(np.asarray(ratios, dtype=float))
-    fine = [np.linspace(a, b, per_gap, endpoint=False) for a, b in zip(logs[:-1], logs[1:])]
+    fine = [np.linspace(a, b, per_gap, endpoint=False) for a, b in zip(logs[:-1], logs[1:], strict=False)]
     return [float(r) for r in np.exp(np.concatenate([*fine, logs[-1:]]))]
 
 

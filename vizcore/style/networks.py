@@ -6,7 +6,7 @@ relu4_1 and relu5_1 — the first ReLU after each pooling, i.e. the first at
 each resolution. :func:`standard_layers` applies that rule to any network, so
 any loaded model can serve; the built-in shapes model keeps everything
 working offline. A network only ever sees pictures through
-:meth:`LossNetwork.features` (normalised as it was trained, any size), and
+:meth:`LossNetwork.features` (normalized as it was trained, any size), and
 nothing about the shared model is changed (``Model.activations_graph``).
 """
 from __future__ import annotations
@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import torch
 
-from vizcore.errors import ModelError
 from vizcore.core.loading import load_model
 from vizcore.core.model import Model
+from vizcore.errors import ModelError
+from vizcore.optvis import pixels
 
 VGG = "vgg19"
 FALLBACK = "builtin-shapes"
@@ -37,9 +38,7 @@ class LossNetwork:
 
     def features(self, x: torch.Tensor, layers) -> dict[str, torch.Tensor]:
         """``{layer: features [B, C, H, W]}`` of pictures ``x`` [B, 3, H, W] in [0, 1], in the autograd graph."""
-        mean = torch.tensor(self.model.preprocessing.mean, device=x.device).view(1, 3, 1, 1)
-        std = torch.tensor(self.model.preprocessing.std, device=x.device).view(1, 3, 1, 1)
-        return self.model.activations_graph((x - mean) / std, layers)
+        return self.model.activations_graph(pixels.to_input(self.model, x), layers)
 
     def label(self, name: str) -> str:
         return self.model.layer(name).label

@@ -3,15 +3,18 @@
 Mordvintsev, Olah & Tyka 2015 ("Inceptionism: Going Deeper into Neural
 Networks", Google Research blog, and their ``deepdream.ipynb``): set the
 layer's gradient equal to its activation (the gradient of ``½‖a‖²``,
-:func:`.objectives.dream`) and step the image by ``step_size / mean|g| · g``,
-with the image rolled by a random jitter before each step and rolled back
-after; work from the smallest *octave* (the image shrunk ``octave_scale``
-times per octave) up, carrying the detail dreamt so far to each larger one.
-Their settings: 4 octaves, scale 1.4, 10 steps each, step 1.5, jitter 32
-pixels (here scaled to the input size: 32 at 224).
+:func:`vizcore.optvis.objectives.dream`) and step the image by
+``step_size / mean|g| · g`` (the ``"normalized"`` optimizer), with the image
+rolled by a random jitter before each step (:class:`vizcore.optvis.transforms.Roll`);
+work from the smallest *octave* (the image shrunk ``octave_scale`` times per
+octave) up, carrying the detail dreamt so far to each larger one. Their
+settings: 4 octaves, scale 1.4, 10 steps each, step 1.5, jitter 32 pixels
+(here scaled to the input size: 32 at 224).
 """
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Iterator
 
 import torch
@@ -20,8 +23,8 @@ from torch.nn import functional as F
 
 from vizcore.core.model import Model
 from vizcore.core.progress import Step
-from vizcore.synthesis.objectives import dream
-from vizcore.synthesis.pixels import clip, of_image, to_images, to_input
+from vizcore.optvis import Pixels, objectives, pixels, render
+from vizcore.optvis.transforms import Roll
 
 
 def octave_sizes(m: Model, layer: str, octaves: int, octave_scale: float) -> list[int]:
@@ -54,33 +57,19 @@ def deep_dream(m: Model, img: Image.Image, layer: str, octaves: int = 4, steps: 
     """
     if steps < 1 or step_size <= 0:
         raise ValueError("DeepDream needs at least one step per octave and a step size above 0.")
-    objective = dream(layer)
+    objective = objectives.dream(layer)
     jitter = max(1, round(32 * m.input_size / 224)) if jitter is None else int(jitter)
     generator = torch.Generator().manual_seed(int(seed))
-    base = of_image(m, img)
+    base = pixels.of_image(m, img)
     sizes = octave_sizes(m, layer, octaves, octave_scale)
     detail = torch.zeros(1, 3, sizes[0], sizes[0], device=m.device)
-    total = steps * len(sizes)
     every = every or max(1, steps // 5)
     for k, size in enumerate(sizes):
         scaled = F.interpolate(base, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
         detail = F.interpolate(detail, size=(size, size), mode="bilinear", align_corners=False)
-        u = clip(m, scaled + detail)
-        for i in range(steps):
-            shift = torch.randint(-jitter, jitter + 1, (2,), generator=generator).tolist()
-            grad, norm = _gradient(m, objective, torch.roll(u, shift, dims=(2, 3)))
-            u = clip(m, u + step_size / grad.abs().mean().clamp_min(1e-20) * torch.roll(grad, [-s for s in shift],
-                                                                                       dims=(2, 3)))
-            if (i + 1) % every == 0 or i == steps - 1:
-                yield Step(k * steps + i + 1, total, -norm ** 2 / 2, to_images(m, u)[0],
-                           {"norm": norm, "octave": k + 1, "octave_done": i == steps - 1})
-        detail = u - scaled
-
-
-@torch.enable_grad()
-def _gradient(m: Model, objective, u: torch.Tensor) -> tuple[torch.Tensor, float]:
-    """∂(½‖a‖²)/∂u and ‖a‖ for the centred pixels ``u``."""
-    u = u.detach().requires_grad_()
-    score = objective(m, to_input(m, u))
-    (grad,) = torch.autograd.grad(score.sum(), u)
-    return grad, float((2 * score.detach()).sqrt())
+        image = Pixels.caffe(m, scaled + detail)
+        for step in render(m, objective, image, steps, "normalized", step_size, [Roll(jitter)],
+                           generator=generator, every=every, start=False):
+            yield dataclasses.replace(step, i=k * steps + step.i, total=steps * len(sizes), parts={
+                "norm": math.sqrt(2 * step.parts["dream"]), "octave": k + 1, "octave_done": step.i == steps})
+        detail = image.image().detach() - scaled

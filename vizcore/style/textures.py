@@ -2,7 +2,7 @@
 Networks").
 
 Noise is optimised until its Gram matrices at the chosen layers match the
-style image's. Matching only low layers reproduces colours and small
+style image's. Matching only low layers reproduces colors and small
 structures; adding higher layers, whose units see more of the image,
 recovers ever larger structures (the paper's Fig. 2).
 """
@@ -14,14 +14,14 @@ import torch
 from PIL import Image
 
 from vizcore.core.progress import Step
-from vizcore.style import pixels, targets
-from vizcore.style.descent import descend
-from vizcore.style.losses import Objective
-from vizcore.style.network import loss_network
+from vizcore.optvis import Pixels, pixels
+from vizcore.style import losses, targets
+from vizcore.style.networks import loss_network
+from vizcore.style.transfers import Problem, optimize
 
 
 def texture(style_img: Image.Image, steps: int = 200, layers=None, model=None, size: int = 128,
-            style_scale: float = 1.0, optimiser: str = "lbfgs", tv_weight: float = 0.0, lr: float | None = None,
+            style_scale: float = 1.0, optimizer: str = "lbfgs", tv_weight: float = 0.0, lr: float | None = None,
             every: int = 10, seed: int = 0) -> Iterator[Step]:
     """A new ``size``×``size`` picture of the texture in ``style_img``; a generator of :class:`Step`.
 
@@ -32,8 +32,8 @@ def texture(style_img: Image.Image, steps: int = 200, layers=None, model=None, s
     net = loss_network(model)
     chosen = net.style_layers if layers is None else tuple(net.model.layer(name).name for name in layers)
     style = pixels.to_tensor(style_img, round(size * style_scale), net.model.device)
-    objective = Objective(net, targets.style_grams(net, style, chosen), tv_weight=tv_weight)
-    param = torch.rand((1, 3, size, size), generator=torch.Generator().manual_seed(seed)).to(net.model.device)
+    grams = targets.style_grams(net, style, chosen)
+    noise = torch.rand((1, 3, size, size), generator=torch.Generator().manual_seed(seed)).to(net.model.device)
     labels = ", ".join(net.label(layer) for layer in chosen)
-    yield from descend(param, lambda x: x, objective, steps, pixels.to_images, optimiser, lr, every,
-                       {"network": f"{net.description} Layers: {labels}."})
+    yield from optimize(Problem(net, Pixels(noise), grams, None), losses.objective(net, grams, tv_weight=tv_weight),
+                        steps, optimizer, lr, every, {"network": f"{net.description} Layers: {labels}."})
