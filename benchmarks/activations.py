@@ -77,7 +77,7 @@ def grid_drawing(repeat: int) -> tuple[float, float]:
     """(grid ms, grid + PNG ms) for AlexNet's conv3 (384 x 13 x 13)."""
     torch.manual_seed(0)
     m = vc.load_model("alexnet", weights=None, device="cpu")
-    maps = m.activations(vc.data.builtin("samples")[0][0], ["conv3"])["features.6"]
+    maps = m.activations(vc.data.builtin("samples")[0][0], ["conv3"])["conv3"]
     assert maps.shape[0] == 384
     return (median_ms(lambda: grids.grid(maps), repeat),
             median_ms(lambda: downloads.png(grids.grid(maps)[0]), repeat))

@@ -129,7 +129,7 @@ def memory_child(n: int, workers: int, keep_all: bool) -> None:
     if keep_all:
         kept = []
         for pixels, index in batches(shapes, m.preprocessing, range(n), BATCH):
-            acts = m.activations_batch(m.preprocessing.normalise(pixels), layers)
+            acts = m.activations_batch(m.preprocessing.normalize(pixels), layers)
             kept += [batch_top(a, index) for a in acts.values()]
     else:
         vc.patches.scan(m, shapes, layers, workers=workers)

@@ -120,6 +120,22 @@ def test_baselines_are_black_blurred_and_noise_in_pixels(shapes, shape_image):
         attribution.baseline_image(shapes, shape_image, "white")
 
 
+def probability_rounding(m: vc.Model, x: torch.Tensor) -> float:
+    """How far float32 rounding may move a class probability of the shapes model on the images ``x`` [B, 3, H, W]
+    between two forward passes that sum in different orders (a batch, one image).
+
+    A logit is a sum whose rounding error grows with the size of its terms,
+    Σ|w·a| + |b| over fc8's inputs; 1e-6 of that (8 float32 epsilons) bounds it,
+    as in the Grad-CAM test. A softmax probability moves by p(1 − p) times the
+    difference of two logits' errors: at most ½ of the largest.
+    """
+    fc8 = m.module.classifier[6]
+    with torch.inference_mode():
+        relu7 = m.activations_batch(x, ["relu7"])["relu7"]
+    terms = relu7.abs() @ fc8.weight.abs().T + fc8.bias.abs()
+    return 0.5 * 1e-6 * float(terms.max())
+
+
 @pytest.mark.parametrize("fill", [None, 0, 200])
 def test_occlusion_equals_one_forward_pass_per_window_position(shapes, shape_image, fill):
     x = shapes.preprocess(shape_image)
@@ -127,6 +143,7 @@ def test_occlusion_equals_one_forward_pass_per_window_position(shapes, shape_ima
     window, stride = 20, 12  # 64 pixels: windows at 0, 12, 24, 36 and 48, the last one cut to 16 pixels
     paint = torch.zeros(3) if fill is None else (fill / 255 - torch.tensor(shapes.preprocessing.mean)) / torch.tensor(
         shapes.preprocessing.std)
+    occluded_images = []
     with torch.inference_mode():
         original = torch.softmax(shapes.module(x)[0], dim=0)[target]
         expected = np.zeros((5, 5), dtype=np.float32)
@@ -135,10 +152,13 @@ def test_occlusion_equals_one_forward_pass_per_window_position(shapes, shape_ima
                 occluded = x.clone()
                 occluded[0, :, top:top + window, left:left + window] = paint.view(3, 1, 1)
                 expected[i, j] = original - torch.softmax(shapes.module(occluded)[0], dim=0)[target]
+                occluded_images.append(occluded)
     calls = []
     got = attribution.occlusion(shapes, shape_image, target, window, stride, fill=fill, batch_size=8,
                                 progress=lambda done, total: calls.append((done, total)))
-    np.testing.assert_allclose(got, expected, atol=1e-6)
+    rounding = probability_rounding(shapes, torch.cat([x, *occluded_images]))  # ours: 8 images a pass; here: 1
+    assert rounding < 1e-4
+    np.testing.assert_allclose(got, expected, atol=rounding)
     assert np.abs(expected).max() > 0.01
     assert calls == [(8, 25), (16, 25), (24, 25), (25, 25)]
 
@@ -150,7 +170,9 @@ def test_occlusion_spread_over_pixels_is_captums_occlusion(shapes, shape_image):
     expected = Occlusion(lambda t: torch.softmax(shapes.module(t), dim=1)).attribute(
         x, sliding_window_shapes=(3, window, window), strides=(3, stride, stride),
         baselines=attribution.baseline_image(shapes, x, "black"), target=2)[0, 0].numpy()
-    np.testing.assert_allclose(attribution.occlusion_map(drops, window, stride, 64), expected, atol=1e-6)
+    # Captum sends one occluded image through at a time, vizcore 32: the sums differ in their rounding.
+    np.testing.assert_allclose(attribution.occlusion_map(drops, window, stride, 64), expected,
+                               atol=probability_rounding(shapes, x))
 
 
 def test_occlusion_refuses_windows_that_do_not_fit_and_stops_when_progress_raises(shapes, shape_image):

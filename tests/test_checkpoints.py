@@ -61,6 +61,28 @@ def test_pretrained_weights_are_read_from_torch_home(torch_home, offline):
     assert "pretrained" in m.source
 
 
+def test_weights_enums_and_their_names_pick_the_planted_file_they_name(torch_home, offline):
+    """mobilenet_v2 has two sets of weights; V1 and V2 are planted with different seeds, DEFAULT is V2."""
+    from torchvision.models import MobileNet_V2_Weights as W
+
+    states = {}
+    for seed, weights in enumerate((W.IMAGENET1K_V1, W.IMAGENET1K_V2)):
+        states[weights] = seeded_state("mobilenet_v2", seed)
+        zoo.cache_path(weights).parent.mkdir(parents=True, exist_ok=True)
+        torch.save(states[weights], zoo.cache_path(weights))
+    assert W.DEFAULT is W.IMAGENET1K_V2
+    for given, meant in [(W.IMAGENET1K_V1, W.IMAGENET1K_V1), ("IMAGENET1K_V1", W.IMAGENET1K_V1),
+                         ("MobileNet_V2_Weights.IMAGENET1K_V1", W.IMAGENET1K_V1), (W.IMAGENET1K_V2, W.IMAGENET1K_V2),
+                         ("DEFAULT", W.IMAGENET1K_V2), ("default", W.IMAGENET1K_V2), (W.DEFAULT, W.IMAGENET1K_V2)]:
+        m = vc.load_model("mobilenet_v2", weights=given, device="cpu")
+        torch.testing.assert_close(m.module.features[0][0].weight, states[meant]["features.0.0.weight"])
+        assert m.source.startswith(f"pretrained {meant.name} ")
+        assert m.preprocessing.resize_size == meant.transforms().resize_size[0]  # V1: 256, V2: 232
+    with pytest.raises(vc.ModelError, match="no weights called 'IMAGENET1K_V3'; it takes IMAGENET1K_V1, "
+                                            "IMAGENET1K_V2, DEFAULT"):
+        vc.load_model("mobilenet_v2", weights="IMAGENET1K_V3")
+
+
 def test_offline_without_cached_weights_says_where_to_put_them(torch_home, offline):
     with pytest.raises(vc.ModelError) as e:
         vc.load_model("alexnet")

@@ -51,10 +51,10 @@ def test_features_are_each_images_activations_and_prediction(digits_model, tmp_p
     assert found.layer == "classifier.4" and found.vectors.shape == (70, 256)
     for i in (0, 33, 69):
         img, label = dataset[i]
-        np.testing.assert_allclose(found.vectors[i], digits_model.activations(img, ["fc7"])["classifier.4"],
+        np.testing.assert_allclose(found.vectors[i], digits_model.activations(img, ["fc7"])["fc7"],
                                    rtol=1e-4, atol=1e-5)
         assert found.predicted[i] == digits_model.probabilities(img).argmax() and found.labels[i] == label
-    conv5 = digits_model.activations(dataset[5][0], ["conv5"])["features.10"]
+    conv5 = digits_model.activations(dataset[5][0], ["conv5"])["conv5"]
     np.testing.assert_allclose(vc.embed.features(digits_model, dataset, "conv5")[5], conv5.mean((1, 2)),
                                rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(vc.embed.features(digits_model, dataset, "conv5", pooling="flatten")[5],

@@ -60,9 +60,9 @@ def test_a_class_score_sent_back_by_hand_through_every_kind_of_relu(deconv):
         x = model.preprocess(noise_image(seed, (16, 16)))
         assert (model.activations_batch(x, ["relu6"])["relu6"] == 6).any(), "the test should reach ReLU6's cap"
         expected = hand_backward(model, x, one_hot((target,)), deconv)
-        got = method(model, x, target)
-        assert np.abs(expected).max() > 0
-        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6 * np.abs(expected).max())
+        got = method(model, x, target)  # a tensor [1, 3, H, W] is a batch of one: [1, H, W, 3]
+        assert got.shape == (1, 16, 16, 3) and np.abs(expected).max() > 0
+        np.testing.assert_allclose(got[0], expected, rtol=1e-5, atol=1e-6 * np.abs(expected).max())
 
 
 @pytest.mark.parametrize("deconv", [False, True], ids=["guided", "deconvnet"])
@@ -75,7 +75,8 @@ def test_a_unit_sent_back_by_hand_from_its_peak_or_a_given_position(deconv):
     peak = divmod(int(conv3[0, channel].argmax()), conv3.shape[-1])
     for position, index in [(None, (channel, *peak)), ((1, 6), (channel, 1, 6))]:
         expected = hand_backward(model, x, one_hot(index), deconv, stop_after=5)
-        got = method(model, x, Unit("conv3", channel, position))
+        got = method(model, x[0], Unit("conv3", channel, position))  # one image [3, H, W]: one map
+        assert got.shape == (16, 16, 3)
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6 * np.abs(expected).max())
 
 

@@ -53,10 +53,11 @@ def test_alexnet_activations_equal_a_manual_forward_despite_inplace_relu(alexnet
     with torch.no_grad():
         conv1 = f[0](x)[0]
         fc7 = alexnet.module.classifier[:5](torch.flatten(alexnet.module.avgpool(f(x)), 1))[0]
-    assert (acts["features.0"] < 0).any(), "conv1 was captured after the in-place ReLU overwrote it"
-    torch.testing.assert_close(acts["features.0"], conv1)
-    torch.testing.assert_close(acts["features.1"], conv1.clamp(min=0))
-    torch.testing.assert_close(acts["classifier.4"], fc7, rtol=1e-4, atol=1e-5)
+    assert list(acts) == ["conv1", "relu1", "fc7"]
+    assert (acts["conv1"] < 0).any(), "conv1 was captured after the in-place ReLU overwrote it"
+    torch.testing.assert_close(acts["conv1"], conv1)
+    torch.testing.assert_close(acts["relu1"], conv1.clamp(min=0))
+    torch.testing.assert_close(acts["fc7"], fc7, rtol=1e-4, atol=1e-5)
     assert all(t.dtype == torch.float32 and t.device.type == "cpu" for t in acts.values())
 
 
@@ -74,6 +75,44 @@ def test_resnet_block_output_and_pre_residual_values(resnet18):
         out = torch.relu(bn2 + x)
     torch.testing.assert_close(acts["layer1.0.bn2"], bn2[0], rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(acts["layer1.0"], out[0], rtol=1e-4, atol=1e-5)
+
+
+def test_activations_are_keyed_exactly_as_asked(alexnet):
+    img = noise_image(8)
+    by_label = alexnet.activations(img, ["fc7", "conv5"])
+    by_path = alexnet.activations(img, ["features.10", "classifier.4"])
+    both = alexnet.activations(img, ["conv5", "features.10"])
+    assert list(by_label) == ["fc7", "conv5"] and list(by_path) == ["features.10", "classifier.4"]
+    assert list(both) == ["conv5", "features.10"]
+    torch.testing.assert_close(by_label["conv5"], by_path["features.10"])
+    torch.testing.assert_close(both["conv5"], both["features.10"])
+    torch.testing.assert_close(by_label["fc7"], by_path["classifier.4"])
+    assert list(alexnet.activations(img, "relu5")) == ["relu5"]
+    x = alexnet.preprocess([img, noise_image(9)])
+    assert list(alexnet.activations_batch(x, ["pool5", "features.0"])) == ["pool5", "features.0"]
+    with torch.enable_grad():
+        graph = alexnet.activations_graph(x.requires_grad_(), ["relu1", "output"])
+    assert list(graph) == ["relu1", "output"] and graph["relu1"].requires_grad and graph["output"].shape == (2, 1000)
+
+
+def test_the_view_of_an_image_is_scored_as_the_image(alexnet, resnet18):
+    """A picture at the input size is taken pixel for pixel, not enlarged to 256 and cropped back to 224."""
+    for m in (alexnet, resnet18, vc.load_model("builtin-shapes", device="cpu")):
+        for img in (noise_image(20), noise_image(21, size=(300, 180))):
+            seen = m.view(img)
+            assert seen.size == (m.input_size, m.input_size)
+            torch.testing.assert_close(m.preprocess(seen), m.preprocess(img), rtol=0, atol=0)
+            assert m.predict(seen) == m.predict(img)
+    square = noise_image(22, size=(224, 224))
+    assert np.array_equal(np.asarray(resnet18.view(square)), np.asarray(square))
+
+
+def test_a_list_of_pictures_preprocesses_to_their_batch(alexnet):
+    images = [noise_image(30), noise_image(31, size=(224, 224))]
+    torch.testing.assert_close(alexnet.preprocess(images), torch.cat([alexnet.preprocess(i) for i in images]),
+                               rtol=0, atol=0)
+    with pytest.raises(ValueError, match="no pictures"):
+        alexnet.preprocess([])
 
 
 def test_all_layers_in_one_pass_match_their_shapes(resnet18):
@@ -149,8 +188,15 @@ def test_model_is_frozen_in_eval_mode(resnet18):
 def test_unknown_names_get_a_sentence():
     with pytest.raises(vc.ModelError, match="not a torchvision classification model"):
         vc.load_model("resnet-9000", weights=None)
-    with pytest.raises(vc.ModelError, match="no weights called 'BOGUS'"):
+    with pytest.raises(vc.ModelError, match="no weights called 'BOGUS'; it takes IMAGENET1K_V1, DEFAULT"):
         vc.load_model("resnet18", weights="BOGUS")
+    from torchvision.models import AlexNet_Weights
+
+    with pytest.raises(vc.ModelError, match="AlexNet_Weights.IMAGENET1K_V1 are not weights of resnet18; "
+                                            "it takes IMAGENET1K_V1, DEFAULT"):
+        vc.load_model("resnet18", weights=AlexNet_Weights.IMAGENET1K_V1)
+    with pytest.raises(vc.ModelError, match="builtin-shapes has one set of weights"):
+        vc.load_model("builtin-shapes", weights="IMAGENET1K_V1")
 
 
 def test_auto_device_prefers_cuda(monkeypatch):

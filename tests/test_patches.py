@@ -34,7 +34,7 @@ def brute_force(m: vc.Model, dataset, layer: str, k: int):
     """Per channel: the k best (value, index, (y, x)) over every image, one image at a time."""
     rows = []
     for i, (img, _) in enumerate(dataset):
-        acts = m.activations(img, [layer])[m.layer(layer).name]
+        acts = m.activations(img, [layer])[layer]
         if acts.dim() == 3:
             flat = acts.flatten(1)
             where = flat.argmax(1)
@@ -137,7 +137,7 @@ def gradient_footprint(m: vc.Model, layer: str, y: int, x: int) -> np.ndarray:
         inputs = torch.randn(1, 3, m.input_size, m.input_size, generator=torch.Generator().manual_seed(seed))
         inputs.requires_grad_()
         with torch.enable_grad():
-            out = m.activations_graph(inputs, [layer])[m.layer(layer).name]
+            out = m.activations_graph(inputs, [layer])[layer]
             (grad,) = torch.autograd.grad(out[0, :, y, x].sum(), inputs)
         mask |= (grad[0] != 0).any(0).numpy()
     return mask

@@ -87,7 +87,7 @@ def white_square(top: int, left: int, side: int = 60) -> Image.Image:
 def test_a_units_hot_spot_lands_on_the_bright_square(averaging_net, label, top, left):
     image = white_square(top, left)
     layer = averaging_net.layer(label)
-    channel_map = averaging_net.activations(image, [label])[layer.name][7]
+    channel_map = averaging_net.activations(image, [label])[label][7]
     heat = units.upsample(channel_map, 224)
     y, x = np.unravel_index(np.argmax(heat), heat.shape)
     slack = 224 / layer.shape[1]  # one cell of this layer's map: the finest place it can name

@@ -26,13 +26,14 @@ from vizcore import data, patches
 from vizcore.core.layers import Layer
 from vizcore.core.loading import load_model, pick_device
 from vizcore.core.model import Model
+from vizcore.core.preprocessing import IMAGENET_MEAN, IMAGENET_STD
 from vizcore.core.progress import Progress, Step
 from vizcore.data.images import open_image
 from vizcore.errors import DataError, ImageError, ModelError, VizError
 
-__all__ = ["DataError", "ImageError", "Layer", "Model", "ModelError", "Progress", "Step", "VizError", "activations",
-           "attribution", "data", "embed", "filters", "load_model", "open_image", "patches", "pick_device", "style",
-           "synthesis"]
+__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "DataError", "ImageError", "Layer", "Model", "ModelError", "Progress",
+           "Step", "VizError", "activations", "attribution", "data", "embed", "filters", "load_model", "open_image",
+           "patches", "pick_device", "style", "synthesis"]
 LAZY = {"activations", "attribution", "embed", "filters", "style", "synthesis"}
 
 

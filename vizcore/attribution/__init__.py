@@ -21,19 +21,23 @@ function                   paper                                        result
 
 Maps are at the size of the model's input (``m.preprocess(img)``), except
 occlusion's, which has one cell per window position (:func:`occlusion_map`
-spreads it over the pixels). ``img`` is a PIL image or a preprocessed tensor.
-``target``: a class index, None for the predicted class, or (for the
-gradient methods) a :class:`Unit` of an inner layer. Every method is safe on
-a model shared between threads: nothing is attached to the model per call.
-Long computations take ``progress(done, total)``, which may raise to stop.
+spreads it over the pixels). ``img`` is one image (a PIL picture or a
+preprocessed tensor [3, H, W]) or a batch (a list of pictures, or a tensor
+[B, 3, H, W]): one image gives one map as in the table, a batch gives the
+batch of maps, with a leading ``B``, each equal to the map of its image
+alone. ``target``: a class index, None for the predicted class, or (for the
+gradient methods) a :class:`Unit` of an inner layer; one for every image, or
+a list of one per image. Every method is safe on a model shared between
+threads: nothing is attached to the model per call. Long computations take
+``progress(done, total)``, which may raise to stop.
 """
 from vizcore.attribution.gradcam import default_layer, grad_cam
 from vizcore.attribution.gradients import BASELINES, baseline_image, integrated_gradients, saliency, smoothgrad
 from vizcore.attribution.guided import deconvnet, guided_backprop
-from vizcore.attribution.occlusion import occlusion, occlusion_map, positions
+from vizcore.attribution.occluding import occlusion, occlusion_map, positions
 from vizcore.attribution.pictures import cutout, foreground, gradient_picture, heatmap, magnitude
-from vizcore.attribution.targets import Unit
+from vizcore.attribution.targets import Images, Targets, Unit
 
-__all__ = ["BASELINES", "Unit", "baseline_image", "cutout", "deconvnet", "default_layer", "foreground",
-           "grad_cam", "gradient_picture", "guided_backprop", "heatmap", "integrated_gradients", "magnitude",
-           "occlusion", "occlusion_map", "positions", "saliency", "smoothgrad"]
+__all__ = ["BASELINES", "Images", "Targets", "Unit", "baseline_image", "cutout", "deconvnet", "default_layer",
+           "foreground", "grad_cam", "gradient_picture", "guided_backprop", "heatmap", "integrated_gradients",
+           "magnitude", "occlusion", "occlusion_map", "positions", "saliency", "smoothgrad"]

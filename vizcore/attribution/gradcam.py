@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from PIL import Image
 
+from vizcore.activations.units import upsample
+from vizcore.attribution.targets import Images, Targets, as_batch, class_indices, one_or_batch
 from vizcore.core.capture import OUTPUT
-from vizcore.errors import ModelError
 from vizcore.core.layers import Layer
 from vizcore.core.model import Model
-from vizcore.activations.units import upsample
-from vizcore.attribution.targets import as_input, class_index
+from vizcore.errors import ModelError
 
 
 def default_layer(m: Model) -> Layer:
@@ -37,21 +36,22 @@ def default_layer(m: Model) -> Layer:
     return maps[-1]
 
 
-def grad_cam(m: Model, img: Image.Image | torch.Tensor, target: int | None = None,
-             layer: str | None = None) -> np.ndarray:
-    """Grad-CAM of class ``target`` (None: the predicted class) at ``layer`` [H, W] >= 0, at the input's size.
+def grad_cam(m: Model, img: Images, target: Targets = None, layer: str | None = None) -> np.ndarray:
+    """Grad-CAM of class ``target`` (None: the predicted class) at ``layer``: [H, W] >= 0 at the input's size;
+    a batch gives [B, H, W].
 
     ``layer``: a name or label of a feature-map layer; None = :func:`default_layer`.
     """
     chosen = default_layer(m) if layer is None else m.layer(layer)
     if not chosen.is_map:
         raise ValueError(f"Grad-CAM weighs the channels of a feature map; {chosen.title} is a vector.")
-    x = as_input(m, img)
-    target = class_index(m, x, target)
+    x, batched = as_batch(m, img)
+    targets = class_indices(m, x, target, batched, "Grad-CAM")
     with torch.enable_grad():
         captured = m.activations_graph(x.requires_grad_(), [chosen.name, OUTPUT])
         maps = captured[chosen.name]
-        (grads,) = torch.autograd.grad(captured[OUTPUT][0, target], maps)
-    weights = grads[0].mean(dim=(1, 2))
-    cam = torch.relu(torch.einsum("k,khw->hw", weights, maps[0].detach()))
-    return upsample(cam.cpu(), x.shape[-1])
+        scores = captured[OUTPUT][torch.arange(len(x)), targets]
+        (grads,) = torch.autograd.grad(scores.sum(), maps)  # image b's score depends on image b's maps only
+    weights = grads.mean(dim=(2, 3))
+    cams = torch.relu(torch.einsum("bk,bkhw->bhw", weights, maps.detach())).cpu()
+    return one_or_batch(np.stack([upsample(cam, x.shape[-1]) for cam in cams]), batched)

@@ -29,12 +29,11 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from PIL import Image
 from torch.overrides import TorchFunctionMode
 
-from vizcore.errors import ModelError
+from vizcore.attribution.targets import Images, Targets, as_batch, one_or_batch, resolve, scorer
 from vizcore.core.model import Model
-from vizcore.attribution.targets import Target, as_input, resolve, scorer
+from vizcore.errors import ModelError
 
 RECTIFIERS = frozenset({"relu", "relu_", "relu6"})
 """Functions the rules apply to (also ``hardtanh`` clipped at 0, which is how ``nn.ReLU6`` computes)."""
@@ -44,29 +43,31 @@ OTHER_ACTIVATIONS = frozenset({"gelu", "silu", "hardswish", "hardsigmoid", "elu"
 """Activations with no guided or deconvnet rule (the name, without a trailing ``_`` for in-place variants)."""
 
 
-def guided_backprop(m: Model, img: Image.Image | torch.Tensor, target: Target = None) -> np.ndarray:
-    """Springenberg et al.'s guided backpropagation [H, W, 3]: the signed, guided gradient of the score."""
+def guided_backprop(m: Model, img: Images, target: Targets = None) -> np.ndarray:
+    """Springenberg et al.'s guided backpropagation [H, W, 3] (a batch: [B, H, W, 3]): the signed, guided gradient
+    of the score."""
     return _backward(m, img, target, deconvnet=False)
 
 
-def deconvnet(m: Model, img: Image.Image | torch.Tensor, target: Target = None) -> np.ndarray:
-    """Zeiler & Fergus's deconvnet projection [H, W, 3]: the score sent back with ReLUs that rectify the signal."""
+def deconvnet(m: Model, img: Images, target: Targets = None) -> np.ndarray:
+    """Zeiler & Fergus's deconvnet projection [H, W, 3] (a batch: [B, H, W, 3]): the score sent back with ReLUs
+    that rectify the signal."""
     return _backward(m, img, target, deconvnet=True)
 
 
-def _backward(m: Model, img, target: Target, deconvnet: bool) -> np.ndarray:
+def _backward(m: Model, img: Images, target: Targets, deconvnet: bool) -> np.ndarray:
     method = "The deconvnet" if deconvnet else "Guided backprop"
     if any(isinstance(sub, torch.jit.ScriptModule) for sub in m.module.modules()):
         raise ModelError(f"{method} has to see the network's ReLUs, and a TorchScript model hides its operations; "
                          "saliency, SmoothGrad and integrated gradients work on it.")
-    x = as_input(m, img)
-    score = scorer(m, resolve(m, x, target))
+    x, batched = as_batch(m, img)
+    score = scorer(m, resolve(m, x, target, batched))
     x.requires_grad_()
     with torch.enable_grad():
         with _RectifierRule(deconvnet, method, m.name):
             value = score(x)
-        (grad,) = torch.autograd.grad(value.sum(), x)
-    return grad[0].permute(1, 2, 0).cpu().numpy()
+        (grad,) = torch.autograd.grad(value.sum(), x)  # image b's score depends on image b only
+    return one_or_batch(grad.permute(0, 2, 3, 1).cpu().numpy(), batched)
 
 
 class _RectifierRule(TorchFunctionMode):

@@ -16,11 +16,10 @@ import math
 
 import numpy as np
 import torch
-from PIL import Image
 
+from vizcore.attribution.targets import Images, Targets, as_batch, class_indices, grey, one_or_batch, share
 from vizcore.core.model import Model
 from vizcore.core.progress import Progress
-from vizcore.attribution.targets import as_input, class_index, grey
 
 
 def positions(size: int, window: int, stride: int) -> list[int]:
@@ -34,25 +33,32 @@ def positions(size: int, window: int, stride: int) -> list[int]:
     return [i * stride for i in range(math.ceil((size - window) / stride) + 1)]
 
 
-def occlusion(m: Model, img: Image.Image | torch.Tensor, target: int | None = None, window: int = 32,
-              stride: int = 8, fill: float | None = None, batch_size: int = 32,
-              progress: Progress | None = None) -> np.ndarray:
-    """Drop of the class probability with the window at each position [h, w] (positive: the class lost).
+def occlusion(m: Model, img: Images, target: Targets = None, window: int = 32, stride: int = 8,
+              fill: float | None = None, batch_size: int = 32, progress: Progress | None = None) -> np.ndarray:
+    """Drop of the class probability with the window at each position [h, w] (positive: the class lost);
+    a batch of images gives [B, h, w].
 
-    ``target``: a class index (None: the predicted class). Cell (i, j) is the
-    window whose top left is at (positions[i], positions[j]) of
-    :func:`positions`. ``fill``: the grey level 0–255 the window is painted
-    with, in pixel units; None paints the training set's mean colour (zero
-    after normalisation), the "grey square" of Zeiler & Fergus.
-    ``batch_size`` occluded images go through the network at a time;
-    ``progress(done, total)`` counts positions.
+    ``target``: a class index (None: the predicted class), or one per image.
+    Cell (i, j) is the window whose top left is at (positions[i],
+    positions[j]) of :func:`positions`. ``fill``: the grey level 0–255 the
+    window is painted with, in pixel units; None paints the training set's
+    mean colour (zero after normalization), the "grey square" of Zeiler &
+    Fergus. ``batch_size`` occluded images go through the network at a time;
+    ``progress(done, total)`` counts positions (``total``: over all images).
     """
-    x = as_input(m, img)
-    target = class_index(m, x, target)
-    size = x.shape[-1]
-    offsets = positions(size, window, stride)
-    grid = [(top, left) for top in offsets for left in offsets]
+    x, batched = as_batch(m, img)
+    targets = class_indices(m, x, target, batched, "Occlusion")
+    offsets = positions(x.shape[-1], window, stride)
     paint = torch.zeros(1, 3, 1, 1, device=x.device) if fill is None else grey(m, fill)
+    drops = [_drops(m, x[b:b + 1], t, offsets, window, paint, batch_size, share(progress, b, len(x)))
+             for b, t in enumerate(targets)]
+    return one_or_batch(np.stack(drops), batched)
+
+
+def _drops(m: Model, x: torch.Tensor, target: int, offsets: list[int], window: int, paint: torch.Tensor,
+           batch_size: int, progress: Progress | None) -> np.ndarray:
+    """The occlusion map of one image [1, 3, H, W] -> [h, w]."""
+    grid = [(top, left) for top in offsets for left in offsets]
     drops = torch.empty(len(grid))
     with torch.inference_mode():
         original = torch.softmax(m.module(x)[0].float(), dim=0)[target]

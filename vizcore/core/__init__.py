@@ -13,6 +13,8 @@
 from vizcore.core.layers import Layer
 from vizcore.core.loading import load_model, pick_device
 from vizcore.core.model import Model
+from vizcore.core.preprocessing import IMAGENET_MEAN, IMAGENET_STD, Preprocessing
 from vizcore.core.progress import Meter, Progress, Step
 
-__all__ = ["Layer", "Meter", "Model", "Progress", "Step", "load_model", "pick_device"]
+__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "Layer", "Meter", "Model", "Preprocessing", "Progress", "Step",
+           "load_model", "pick_device"]

@@ -14,10 +14,10 @@ from torchvision import models
 from vizcore import builtin
 from vizcore.core import checkpoints, zoo
 from vizcore.errors import ModelError
-from vizcore.core.model import Model
-from vizcore.core.preprocessing import Preprocessing
+from vizcore.core.model import Model, output_width
+from vizcore.core.preprocessing import IMAGENET_MEAN, IMAGENET_STD, Preprocessing
 
-IMAGENET = Preprocessing(224, 256, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+IMAGENET = Preprocessing(224, 256, IMAGENET_MEAN, IMAGENET_STD)
 
 
 def pick_device(device: str | torch.device = "auto") -> torch.device:
@@ -31,13 +31,15 @@ def pick_device(device: str | torch.device = "auto") -> torch.device:
     return torch.device("cpu")
 
 
-def load_model(name: str, weights: str | None = "default", device: str | torch.device = "auto",
-               checkpoint: str | Path | None = None, progress: zoo.Progress | None = None) -> Model:
+def load_model(name: str, weights: str | models.WeightsEnum | None = "default",
+               device: str | torch.device = "auto", checkpoint: str | Path | None = None,
+               progress: zoo.Progress | None = None) -> Model:
     """Load a classifier, frozen and in eval mode, on ``device``.
 
     name: "builtin-shapes", "builtin-digits" or a torchvision classification model.
-    weights: "default" (pretrained), a torchvision weights name ("IMAGENET1K_V2"),
-        or None (random initialisation). Ignored when ``checkpoint`` is given.
+    weights: "default" (pretrained), a torchvision Weights enum member
+        (``ResNet18_Weights.IMAGENET1K_V1``) or its name ("IMAGENET1K_V1",
+        "DEFAULT"), or None (random initialization). Ignored when ``checkpoint`` is given.
     checkpoint: a state_dict file for the architecture ``name`` (read with
         ``weights_only=True``), or a TorchScript file (``name`` is then a label).
     progress: called with (bytes done, bytes in all) while weights download.
@@ -47,6 +49,8 @@ def load_model(name: str, weights: str | None = "default", device: str | torch.d
     if checkpoint is not None:
         return _from_checkpoint(name, Path(checkpoint), device)
     if name in builtin.NAMES:
+        if weights not in ("default", "DEFAULT", None):
+            raise ModelError(f"{name} has one set of weights: use weights=\"default\" (or \"DEFAULT\"), or None.")
         b = builtin.build(name, pretrained=weights is not None)
         source = "trained by this project (offline)" if weights is not None else "random initialisation"
         return Model(b.module, name, b.categories, b.preprocessing, device, source)
@@ -90,8 +94,7 @@ def _from_checkpoint(name: str, path: Path, device: torch.device) -> Model:
 
 
 def _script_classes(module) -> int:
-    with torch.inference_mode():
-        return module(torch.zeros(1, 3, IMAGENET.crop_size, IMAGENET.crop_size)).shape[1]
+    return output_width(module, IMAGENET.crop_size)
 
 
 def _default_categories(n: int) -> list[str]:

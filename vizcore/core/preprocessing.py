@@ -1,9 +1,12 @@
 """The one image <-> tensor conversion every model in vizcore uses.
 
 It follows torchvision's ``ImageClassification`` preset (resize the short side,
-centre-crop, scale to [0, 1], normalise per channel), so a torchvision model sees
-exactly what its Weights' ``transforms()`` would give it, and the built-in models
-are trained with the same function they are later served with.
+centre-crop, scale to [0, 1], normalize per channel), so a torchvision model sees
+what its Weights' ``transforms()`` would give it, and the built-in models are
+trained with the same function they are later served with. One exception: a
+picture that already has the input size is taken as it is, pixel for pixel (the
+preset would enlarge a 224-pixel picture to 256 and crop it back), so the view
+of an image (``Model.view``) is scored exactly as the image is.
 """
 from __future__ import annotations
 
@@ -14,10 +17,15 @@ import numpy as np
 import torch
 from PIL import Image
 
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+"""The per-channel mean and standard deviation of ImageNet's training pictures, which torchvision's weights use."""
+
 
 @dataclass(frozen=True)
 class Preprocessing:
-    """Resize the short side to ``resize_size``, centre-crop ``crop_size``, normalise."""
+    """Resize the short side to ``resize_size``, centre-crop ``crop_size``, normalize (a picture of ``crop_size``
+    × ``crop_size`` is taken as it is)."""
 
     crop_size: int
     resize_size: int
@@ -25,12 +33,20 @@ class Preprocessing:
     std: tuple[float, float, float]
 
     def to_tensor(self, img: Image.Image) -> torch.Tensor:
-        """PIL RGB -> float tensor [3, crop, crop], normalised."""
-        return self.normalise(self.to_pixels(img))
+        """PIL RGB -> float tensor [3, crop, crop], normalized."""
+        return self.normalize(self.to_pixels(img))
 
     def to_pixels(self, img: Image.Image) -> torch.Tensor:
-        """PIL RGB -> uint8 tensor [3, crop, crop]: resized and cropped, not yet normalised (a quarter of the bytes)."""
+        """PIL RGB -> uint8 tensor [3, crop, crop]: resized and cropped, not yet normalized (a quarter of the bytes).
+
+        A picture that is ``crop_size`` square already is neither resized nor cropped.
+        """
         img = img.convert("RGB")
+        if img.size != (self.crop_size, self.crop_size):
+            img = self._resized_and_cropped(img)
+        return torch.from_numpy(np.array(img, dtype=np.uint8)).permute(2, 0, 1)
+
+    def _resized_and_cropped(self, img: Image.Image) -> Image.Image:
         w, h = img.size
         scale = self.resize_size / min(w, h)
         if scale != 1:
@@ -38,10 +54,9 @@ class Preprocessing:
             img = img.resize(size, Image.Resampling.BILINEAR, reducing_gap=None)
         w, h = img.size
         left, top = (w - self.crop_size) // 2, (h - self.crop_size) // 2
-        img = img.crop((left, top, left + self.crop_size, top + self.crop_size))
-        return torch.from_numpy(np.array(img, dtype=np.uint8)).permute(2, 0, 1)
+        return img.crop((left, top, left + self.crop_size, top + self.crop_size))
 
-    def normalise(self, pixels: torch.Tensor) -> torch.Tensor:
+    def normalize(self, pixels: torch.Tensor) -> torch.Tensor:
         """uint8 pixels [..., 3, H, W] on any device -> the network's float32 input, on that device.
 
         The constants are tensors kept on the device: a GPU would turn a

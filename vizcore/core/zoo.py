@@ -42,17 +42,22 @@ def names() -> list[str]:
     return sorted(models.list_models(module=models))
 
 
-def weights_enum(name: str, weights: str = "default"):
-    """The ``WeightsEnum`` member for ``name`` ("default" or a member name such as "IMAGENET1K_V2")."""
+def weights_enum(name: str, weights: str | models.WeightsEnum = "default"):
+    """The ``WeightsEnum`` member for ``name``: "default", a member name ("IMAGENET1K_V2", "DEFAULT",
+    "ResNet18_Weights.IMAGENET1K_V1") or the member itself (``ResNet18_Weights.IMAGENET1K_V1``)."""
     if name not in names():
         raise ModelError(f"'{name}' is not a torchvision classification model; choose one of {', '.join(names()[:6])}, … or a built-in model.")
     enum = models.get_model_weights(name)
-    if weights == "default":
-        return enum.DEFAULT
+    valid = f"{', '.join(enum.__members__)} (or {enum.__name__}.<name>), \"default\", or None for random weights"
+    if isinstance(weights, models.WeightsEnum):
+        if isinstance(weights, enum):
+            return weights
+        raise ModelError(f"{weights} are not weights of {name}; it takes {valid}.")
+    key = "DEFAULT" if weights == "default" else str(weights).removeprefix(f"{enum.__name__}.")
     try:
-        return enum[weights]
+        return enum[key]
     except KeyError:
-        raise ModelError(f"{name} has no weights called '{weights}'; available: {', '.join(enum.__members__)}.") from None
+        raise ModelError(f"{name} has no weights called '{weights}'; it takes {valid}.") from None
 
 
 def cache_path(weights) -> Path:

@@ -103,7 +103,7 @@ def scan(m: Model, dataset: Sequence, layers, k: int = 9, batch_size: int = 64, 
     cuda = m.device.type == "cuda"
     with closing(batches(dataset, m.preprocessing, items, batch_size, workers, pin=cuda)) as stream:
         for pixels, index in stream:
-            x = m.preprocessing.normalise(pixels.to(m.device, non_blocking=cuda))
+            x = m.preprocessing.normalize(pixels.to(m.device, non_blocking=cuda))
             where = index.to(m.device, non_blocking=cuda)
             for name, acts in m.activations_batch(x, names, on_device=True).items():
                 candidates = batch_top(acts, where)
