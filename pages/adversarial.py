@@ -14,18 +14,8 @@ import pandas as pd
 import streamlit as st
 
 import vizcore as vc
-from studio import downloads, runs, sidebar
-from vizcore.synthesis import difference, pixels
-
-
-def probabilities(picture) -> np.ndarray:
-    """The network's class probabilities for a picture at its input size, pixel for pixel."""
-    return model.probabilities(pixels.to_input(model, pixels.exact(model, picture)))
-
-
-def pick_class(label: str, key: str, index: int) -> int:
-    return st.selectbox(label, range(len(model.categories)), index=index, key=f"{key}:{model_key}",
-                        format_func=lambda i: f"{model.categories[i]} ({i})")
+from studio import downloads, runs, sidebar, widgets
+from vizcore.synthesis import difference
 
 
 def progress_values(step) -> dict:
@@ -35,37 +25,38 @@ def progress_values(step) -> dict:
 model, model_key = sidebar.current_model()
 image, image_key = sidebar.current_image()
 seen = model.view(image)
-before = probabilities(seen)
+before = model.probabilities(seen)  # a picture at the input size is scored pixel for pixel
 predicted = int(np.argmax(before))
 
 st.title("Adversarial images")
+runs.paper_switch("adversarial_paper", ["adversarial", "fooling"], model)
 st.subheader("A small change, another class")
 st.caption("Signed-gradient steps towards the class you pick (Goodfellow et al. 2014, iterated), each kept within "
            "ε levels of 0–255 of the original pixel.")
 cells = st.columns(4)
-with cells[0]:
-    target = pick_class("Target class (type to search)", "adversarial_target", (predicted + 1) % len(model.categories))
+target = widgets.class_picker(model, model_key, "Target class (type to search)", "adversarial_target",
+                              (predicted + 1) % len(model.categories), cells[0])
 epsilon = cells[1].slider("Budget ε (levels of 0–255)", 1, 32, 16, key="adversarial_epsilon")
-steps = cells[2].slider("Steps", 1, 100, 20, key="adversarial_steps")
-attacked = runs.live("adversarial", (model_key, image_key, target, epsilon, steps),
-                     partial(vc.synthesis.adversarial, model, image, target, epsilon, steps),
-                     lambda step: step.image, progress_values, "Attacking")
+steps = cells[2].slider("Steps", 1, 100, key="adversarial_steps")
+attacked = runs.live("adversarial", (model_key, image_key), (target, epsilon, steps),
+                     partial(vc.synthesis.adversarial, model, image, target, epsilon, steps), progress_values,
+                     "Attacking")
 if attacked:
     changed = attacked.last.image
-    after = probabilities(changed)
+    after = model.probabilities(changed)
     shown = [seen, changed, difference(seen, changed), difference(seen, changed, gain=10)]
     largest = int(np.abs(np.asarray(changed, dtype=int) - np.asarray(seen, dtype=int)).max())
-    st.image(shown, width=200, output_format="PNG",
-             caption=[f"original: {model.categories[predicted]} {before[predicted]:.1%}",
-                      f"adversarial: {model.categories[int(np.argmax(after))]} {after.max():.1%}",
-                      f"difference (grey = 0), largest {largest} levels", "difference × 10"])
+    widgets.pictures(st, shown, [f"original: {model.categories[predicted]} {before[predicted]:.1%}",
+                                 f"adversarial: {model.categories[int(np.argmax(after))]} {after.max():.1%}",
+                                 f"difference (grey = 0), largest {largest} levels", "difference × 10"],
+                     width=200, output_format="PNG")
     top = np.argsort(-np.maximum(before, after))[:5]
     bars = {name: st.column_config.ProgressColumn(name, format="percent", min_value=0, max_value=1)
             for name in ("original", "adversarial")}
     st.dataframe(pd.DataFrame({"class": [model.categories[i] for i in top], "original": before[top],
                                "adversarial": after[top]}), hide_index=True, column_config=bars)
     names = ["original", "adversarial", "difference", "difference-x10"]
-    for column, picture, name in zip(st.columns(4), shown, names):
+    for column, picture, name in zip(st.columns(4), shown, names, strict=True):
         column.download_button(f"{name.replace('-x10', ' × 10').capitalize()} (PNG)", partial(downloads.png, picture),
                                f"{model.name}-{model.categories[target]}-eps{epsilon}-{name}.png", "image/png",
                                on_click="ignore", key=f"adversarial_download_{name}")
@@ -74,20 +65,20 @@ st.subheader("Fooling images")
 st.caption("Nguyen et al. 2014: from random noise to a picture the network gives a class with at least the "
            "confidence you ask for; it stops as soon as it gets there.")
 cells = st.columns(4)
-with cells[0]:
-    fool_target = pick_class("Class (type to search)", "fooling_target", 0)
+fool_target = widgets.class_picker(model, model_key, "Class (type to search)", "fooling_target", 0, cells[0])
 confidence = cells[1].slider("Confidence", 0.5, 0.999, 0.99, 0.001, format="%.3f", key="fooling_confidence")
-fool_steps = cells[2].slider("At most steps", 10, 500, 200, 10, key="fooling_steps")
+fool_steps = cells[2].slider("At most steps", 10, 500, step=10, key="fooling_steps")
 fool_seed = int(cells[3].number_input("Seed", 0, 2**31 - 1, 0, key="fooling_seed"))
-fooled = runs.live("fooling", (model_key, fool_target, confidence, fool_steps, fool_seed),
+fooled = runs.live("fooling", (model_key, fool_target), (confidence, fool_steps, fool_seed),
                    partial(vc.synthesis.fooling, model, fool_target, fool_steps, confidence, seed=fool_seed),
-                   lambda step: step.image, progress_values, "Fooling")
+                   progress_values, "Fooling")
 if fooled:
     p = fooled.last.parts["probability"]
-    st.image(fooled.last.image, width=200, output_format="PNG",
-             caption=f"p({model.categories[fool_target]}) = {p:.2%} after {fooled.last.i} steps")
-    if p < confidence:
-        st.warning(f"It did not reach {confidence:.1%} in {fool_steps} steps: allow more steps.")
+    widgets.pictures(st, fooled.last.image,
+                     f"p({model.categories[fool_target]}) = {p:.2%} after {fooled.last.i} steps", width=200,
+                     output_format="PNG")
+    if p < fooled.settings[0]:
+        st.warning(f"It did not reach {fooled.settings[0]:.1%} in {fooled.last.total} steps: allow more steps.")
     st.download_button("Fooling image (PNG)", partial(downloads.png, fooled.last.image),
                        f"{model.name}-fooling-{model.categories[fool_target]}-seed{fool_seed}.png", "image/png",
                        on_click="ignore", key="fooling_download")

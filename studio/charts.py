@@ -93,7 +93,7 @@ def histogram(counts: np.ndarray, edges: np.ndarray) -> go.Figure:
     return fig
 
 
-def loss_curves(curves, x: str = "iteration", log_x: bool = False, selected: float | None = None) -> go.Figure:
+def loss_curves(curves, x: str = "step", log_x: bool = False, selected: float | None = None) -> go.Figure:
     """The style and content losses (columns of ``curves``) against ``x`` on a log scale (leaving out values too
     small to show, such as the content loss of the content itself); ``selected`` marks an x."""
     fig = go.Figure([go.Scatter(x=curves[x], y=curves[name].where(curves[name] > 1e-6), name=f"{name} loss",
@@ -102,7 +102,13 @@ def loss_curves(curves, x: str = "iteration", log_x: bool = False, selected: flo
     if selected is not None:
         fig.add_vline(x=selected, line=dict(color="grey", dash="dot"))
     fig.update_xaxes(title=x, type="log" if log_x else "linear")
-    fig.update_yaxes(title="relative loss", type="log")
+    if log_x:  # ticks at the computed values only, not plotly's 2 and 5 of every decade
+        ticks = sorted(set(curves[x]))
+        fig.update_xaxes(tickvals=ticks, ticktext=[f"{tick:g}" for tick in ticks])
+    shown = curves[[name for name in ("style", "content") if name in curves]].to_numpy(float)
+    shown = shown[shown > 1e-6]
+    decades = np.log10(shown.max() / shown.min()) if shown.size else 0.0
+    fig.update_yaxes(title="relative loss", type="log", dtick=1 if decades > 1 else None, exponentformat="power")
     fig.update_layout(height=280, margin=dict(l=10, r=10, t=10, b=40), legend=dict(orientation="h", y=1.1))
     return fig
 

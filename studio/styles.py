@@ -1,21 +1,19 @@
-"""The Style transfer page's inputs and its run loop.
+"""The Style transfer page's inputs and the rows of its loss curves.
 
 - :func:`pick_network`: the loss network (VGG-19 pretrained, the sidebar's
-  model, or the built-in shapes model), with what quality to expect;
+  model, or the built-in shapes model), with what quality to expect, and
+  which network runs when the chosen one cannot be had;
 - :func:`pick_styles`: style images from every source — the generated ones
   (``vc.style.sample``), scikit-learn's photos, uploads and the camera —
   with their blend weights;
-- :func:`run`: iterate a ``vc.style`` generator with a progress bar, a live
-  preview and a Stop button. A finished result is kept for every session
-  (``cache.keep_style``); a stopped one stays in this session only, and the
-  same settings are not started again until the person asks.
+- :func:`rows`: a step's loss terms as rows of the curve that
+  ``studio.runs.live`` keeps (one per ratio for a sweep).
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 
-import pandas as pd
 import streamlit as st
 
 import vizcore as vc
@@ -24,17 +22,6 @@ from vizcore import builtin
 from . import cache, sidebar
 
 VGG = "vgg19"
-STOPPED, PARTIAL, LIVE = "style_stopped", "style_partial", "style_live"
-
-
-@dataclass(frozen=True)
-class Result:
-    """A texture, transfer or sweep: its last step, the loss terms at every step reported (one row per step, or
-    per step and ratio for a sweep), and whether it was stopped."""
-
-    last: vc.Step
-    curves: pd.DataFrame
-    stopped: bool = False  # by the person, before the last iteration
 
 
 @dataclass(frozen=True)
@@ -45,8 +32,8 @@ class Style:
 
 
 def pick_network(model: vc.Model, model_key: tuple) -> tuple[vc.style.LossNetwork, tuple]:
-    """The loss network chosen on the page and a key for it; a network that cannot be had gets its sentence and
-    the built-in shapes model instead."""
+    """The loss network chosen on the page and a key for it; a network that cannot be had is replaced by the
+    built-in shapes model, and one sentence says so and why."""
     vgg = cache.zoo_entries()[VGG]
     options = {VGG: f"VGG-19, pretrained · {'cached' if vgg.cached else f'download {vgg.download_mb:.0f} MB'}",
                "sidebar": f"the sidebar's model · {model.name}", builtin.NAMES[0]: "built-in shapes model · offline"}
@@ -59,7 +46,7 @@ def pick_network(model: vc.Model, model_key: tuple) -> tuple[vc.style.LossNetwor
             sidebar.download(VGG)
         net = vc.style.network(model if choice == "sidebar" else cache.model(*key))
     except vc.ModelError as e:
-        st.error(str(e))
+        st.warning(f"The built-in shapes model runs instead of the network chosen above: {e}")
         key = (builtin.NAMES[0], "default", None)
         net = vc.style.network(cache.model(*key))
     st.caption(f"Loss network: {net.description}")
@@ -104,39 +91,9 @@ def _decode(upload) -> Style | None:
 
 
 def rows(step: vc.Step) -> list[dict]:
-    """The loss terms of a step as table rows (one per ratio for a sweep)."""
+    """The loss terms of a step as curve rows (one per ratio for a sweep)."""
     terms = {name: value for name, value in step.parts.items() if name in ("style", "content", "tv")}
     if "ratios" not in step.parts:
-        return [{"iteration": step.i, **terms}]
-    return [{"iteration": step.i, "ratio": ratio, **{name: values[k] for name, values in terms.items()}}
+        return [terms]
+    return [{"ratio": ratio, **{name: values[k] for name, values in terms.items()}}
             for k, ratio in enumerate(step.parts["ratios"])]
-
-
-def run(key: tuple, steps, what: str, preview_width: int) -> Result | None:
-    """Iterate ``steps`` (a vc.style generator) with progress, live preview and Stop; the result, or None."""
-    if st.session_state.get(STOPPED) == key:
-        partial = st.session_state.get(PARTIAL)
-        st.button("Run again", key="style_again", on_click=st.session_state.pop, args=(STOPPED,))
-        return partial[1] if partial and partial[0] == key else None
-    stop = st.empty()
-    stop.button("Stop", key="style_stop", on_click=st.session_state.__setitem__, args=(STOPPED, key))
-    bar = st.progress(0.0, text=f"{what}: starting…")
-    preview = st.empty()
-    table, step = [], None
-    try:
-        for step in steps:
-            table += rows(step)
-            bar.progress(step.i / step.total, text=f"{what}: iteration {step.i} of {step.total}")
-            preview.image(step.image, width=preview_width,
-                          caption=None if isinstance(step.image, list) else f"iteration {step.i}", output_format="PNG")
-            st.session_state[PARTIAL] = (key, Result(step, pd.DataFrame(table), stopped=True))
-    except (vc.VizError, ValueError) as e:
-        st.error(str(e))
-        return None
-    finally:
-        stop.empty()
-        bar.empty()
-        preview.empty()
-    result = Result(step, pd.DataFrame(table))
-    cache.keep_style(key, result)
-    return result

@@ -1,0 +1,59 @@
+"""Every page's default settings, sized for the device the app runs on: one place that pages and benchmarks read.
+
+On a CPU the defaults are sized so that each page's main action takes at
+most 30 s of CPU time on a 2-core laptop (``benchmarks/page_actions.py``
+measures it), with a result still worth showing: fewer steps, smaller
+pictures, fewer channels. On a GPU, or on a CPU with the page's "Paper
+settings" switched on, they are the settings of the papers the pages follow
+(Yosinski et al. 2015's step counts, Gatys et al. 2016's 512-pixel images,
+Olah et al. 2017's 16-unit overview, Smilkov et al. 2017's 50 SmoothGrad
+copies). Names are those of the page's widgets: ``settings("dream")["octaves"]``
+is the default of the widget keyed ``dream_octaves`` (attribution's
+``stride_share``: occlusion's stride is the window divided by it). No
+Streamlit here: a benchmark or a notebook imports it.
+"""
+from __future__ import annotations
+
+from vizcore.core.model import Model
+
+CPU: dict[str, dict] = {
+    "synthesis": {"steps": 60, "channels": 4},
+    "dream": {"octaves": 3, "steps": 5},
+    "invert": {"steps": 60},
+    "adversarial": {"steps": 20},
+    "fooling": {"steps": 100},
+    "style": {"size": 96, "steps": 40},
+    "attribution": {"samples": 15, "steps": 16, "stride_share": 2},
+}
+PAPER: dict[str, dict] = {
+    "synthesis": {"steps": 200, "channels": 16},
+    "dream": {"octaves": 4, "steps": 10},
+    "invert": {"steps": 200},
+    "adversarial": {"steps": 20},
+    "fooling": {"steps": 200},
+    "style": {"size": 512, "steps": 500},
+    "attribution": {"samples": 50, "steps": 64, "stride_share": 4},
+}
+
+
+def paper_by_default(m: Model) -> bool:
+    """Whether the papers' settings are the default: when the model runs on a GPU."""
+    return m.device.type != "cpu"
+
+
+def settings(page: str, paper: bool = False) -> dict:
+    """The defaults of ``page``'s widgets: the papers' (``paper``) or those sized for a CPU."""
+    return dict((PAPER if paper else CPU)[page])
+
+
+def dream_layer(m: Model):
+    """DeepDream's default layer: two thirds of the way up the feature maps (None when the model shows none)."""
+    maps = [layer for layer in m.layers if layer.is_map]
+    return maps[len(maps) * 2 // 3] if maps else None
+
+
+def inversion_layers(m: Model) -> list[str]:
+    """Feature inversion's default layers: the first and third convolutions, the last one, and the layer before
+    the classifier's last two (detail kept at the bottom, only the gist at the top)."""
+    convs = [layer.name for layer in m.layers if layer.kind == "Conv2d"]
+    return list(dict.fromkeys([*convs[:3:2], *convs[-1:], m.layers[-3:][0].name]))
