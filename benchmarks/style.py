@@ -2,7 +2,7 @@
 seconds for a whole transfer.
 
 (a) One iteration of style transfer (``vc.style.transfer``: features, Gram
-    matrices, losses, backward, optimiser step) against the bare loss
+    matrices, losses, backward, optimizer step) against the bare loss
     network's forward and backward pass at the same size, up to the deepest
     layer used (VGG-19 to relu5_1): target ratio <= 1.15. An iteration's cost
     is the time a run of 15 iterations takes more than one of 5, over the
@@ -11,7 +11,7 @@ seconds for a whole transfer.
     Adam takes one evaluation per iteration; L-BFGS's line search sometimes
     takes more.
 (b) ``vc.style.sweep`` of 8 style/content ratios as one batch against 8
-    separate ``transfer`` runs with the same optimiser (Adam) and iterations:
+    separate ``transfer`` runs with the same optimizer (Adam) and iterations:
     target >= 2x faster on a GPU.
 (c) Seconds for a whole L-BFGS transfer: 256 px x 200 iterations on the CPU
     (``--quick`` measures 20 iterations and scales up, saying so), 512 px x 500
@@ -28,8 +28,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import vizcore as vc  # noqa: E402
 from latency import median_ms  # noqa: E402
+
+import vizcore as vc  # noqa: E402
+from vizcore.optvis import pixels  # noqa: E402
 
 NETWORKS = [("vgg19", None), ("builtin-shapes", "default")]
 
@@ -56,7 +58,8 @@ def bare(net: vc.style.LossNetwork, picture):
 
 def run_all(steps) -> vc.Step:
     """Iterate a vc.style generator to the end; its last step."""
-    for step in steps:
+    step = None
+    for step in steps:  # noqa: B007 (the last one is the result)
         pass
     synchronise()
     return step
@@ -76,33 +79,34 @@ def main() -> None:
     print(f"device: {torch.cuda.get_device_name() if gpu else device}, torch threads: {torch.get_num_threads()}")
 
     print("\n(a) one iteration against the bare loss network's forward + backward")
-    print(f"{'network':16} {'picture':>9} {'optimiser':>9} {'bare ms':>9} {'iteration ms':>13} {'ratio':>6}")
+    print(f"{'network':16} {'picture':>9} {'optimizer':>9} {'bare ms':>9} {'iteration ms':>13} {'ratio':>6}")
     size, n = 512 if gpu else 128, 5
-    picture = vc.style.pixels.fitted(content, size)
+    picture = pixels.fitted(content, size)
     for name, weights in NETWORKS:
         net = vc.style.network(vc.load_model(name, weights=weights))
         base = median_ms(bare(net, picture), args.repeat)
-        for optimiser in ("adam", "lbfgs"):
+        for optimizer in ("adam", "lbfgs"):
             def transfer(steps: int) -> tuple[float, int]:
                 done = {}
 
                 def once():
                     done["i"] = run_all(vc.style.transfer(content, style, model=net, size=size, steps=steps,
-                                                          every=steps, optimiser=optimiser)).i
+                                                          every=steps, optimizer=optimizer)).i
 
                 return median_ms(once, args.repeat), done["i"]
 
             (short, i_short), (long, i_long) = transfer(n), transfer(3 * n)
             each = (long - short) / (i_long - i_short)  # what the iterations of the longer run cost more, each
-            print(f"{name:16} {'%dx%d' % picture.size:>9} {optimiser:>9} {base:>9.1f} {each:>13.1f} "
+            print(f"{name:16} {'%dx%d' % picture.size:>9} {optimizer:>9} {base:>9.1f} {each:>13.1f} "
                   f"{each / base:>6.2f}")
 
     print("\n(b) 8 ratios as one batch against 8 separate runs (Adam)")
     print(f"{'network':16} {'size':>5} {'iters':>5} {'8 runs s':>9} {'batch s':>8} {'speed-up':>9}")
-    for (name, weights), size, n in zip(NETWORKS, (256 if gpu else 64, 256 if gpu else 128), (50 if gpu else 5, 20)):
+    sizes, counts = (256 if gpu else 64, 256 if gpu else 128), (50 if gpu else 5, 20)
+    for (name, weights), size, n in zip(NETWORKS, sizes, counts, strict=True):
         net = vc.style.network(vc.load_model(name, weights=weights))
         apart = median_ms(lambda: [run_all(vc.style.transfer(content, style, style_weight=r, model=net, size=size,
-                                                             steps=n, every=n, optimiser="adam"))
+                                                             steps=n, every=n, optimizer="adam"))
                                    for r in vc.style.RATIOS], args.repeat) / 1000
         together = median_ms(lambda: run_all(vc.style.sweep(content, style, vc.style.RATIOS, model=net, size=size,
                                                             steps=n, every=n)), args.repeat) / 1000

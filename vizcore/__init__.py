@@ -33,8 +33,8 @@ from vizcore.errors import DataError, ImageError, ModelError, VizError
 
 __all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "DataError", "ImageError", "Layer", "Model", "ModelError", "Progress",
            "Step", "VizError", "activations", "attribution", "data", "embed", "filters", "load_model", "open_image",
-           "patches", "pick_device", "style", "synthesis"]
-LAZY = {"activations", "attribution", "embed", "filters", "style", "synthesis"}
+           "optvis", "patches", "pick_device", "style", "synthesis"]
+LAZY = {"activations", "attribution", "embed", "filters", "optvis", "style", "synthesis"}
 
 
 def __getattr__(name: str):

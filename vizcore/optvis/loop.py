@@ -8,7 +8,7 @@ tensors only (a shared model's parameters have none), lets the
 :mod:`optimizer <.optimizers>` step, applies the post-step ``constraints``
 (e.g. Yosinski et al.'s :class:`~.regularizers.Regularizers`, an L∞ budget)
 and keeps the pixels real. L-BFGS runs its iterations inside one call per
-report, with no transforms or constraints between them.
+report, with no constraints between them (use no random transforms with it).
 
 It yields a :class:`vizcore.Step` at the start (``Step.i`` = 0, unless
 ``start=False``), every ``every`` steps and at the end; ``Step.i`` is the
@@ -78,18 +78,18 @@ def render(m: Model, objective: Objective, param: Parametrization, steps: int,
             return evaluate(picture, picture)
 
     def closure() -> torch.Tensor:
-        """Minus the objective, summed, with its gradient in the leaves; keeps the terms for a report."""
-        opt.zero_grad(set_to_none=True)
+        """Minus the objective, summed, with its gradient in the leaves' ``grad``; keeps the terms for a report."""
         with torch.enable_grad():
             picture = param.image()
             total, parts = evaluate(picture, transform(picture, generator))
             loss = -total.sum()
-            loss.backward(inputs=leaves)
+            for leaf, grad in zip(leaves, torch.autograd.grad(loss, leaves), strict=True):
+                leaf.grad = grad
         latest["terms"] = total, parts
         return loss.detach()
 
     if isinstance(opt, torch.optim.LBFGS):
-        yield from _quasi_newton(opt, closure, measure, report, leaves[0], steps, every, start)
+        yield from _quasi_newton(opt, closure, measure, report, param, steps, every, start)
         return
     for i in range(steps):
         closure()
@@ -102,22 +102,24 @@ def render(m: Model, objective: Objective, param: Parametrization, steps: int,
     yield report(steps, *measure())
 
 
-def _quasi_newton(opt: torch.optim.LBFGS, closure, measure, report, leaf: torch.Tensor, steps: int, every: int,
+def _quasi_newton(opt: torch.optim.LBFGS, closure, measure, report, param: Parametrization, steps: int, every: int,
                   start: bool) -> Iterator[Step]:
     """L-BFGS: up to ``every`` iterations per call, each report measured on its picture; stops early when it
-    can make no more progress."""
+    can make no more progress. The pixels are kept real only at the end (a projection between its iterations
+    would spoil its curvature pairs), so that the result is measured as it is shown."""
     if start:
         yield report(0, *measure())
     done = 0
     while done < steps:
         opt.param_groups[0]["max_iter"] = min(every, steps - done)
         opt.step(closure)
-        reached = opt.state[leaf]["n_iter"]
+        reached = opt.state[param.parameters()[0]]["n_iter"]
         if reached == done:  # converged: no further progress possible
             break
         done = reached
         if done < steps:
             yield report(done, *measure())
+    param.constrain()
     yield report(done, *measure())
 
 

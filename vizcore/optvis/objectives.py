@@ -23,6 +23,7 @@ which leaves the shared model untouched). The loop reports every term by name.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -81,7 +82,7 @@ class Objective:
         """
         asked = [layer for layer in self.layers if layer != INPUT]
         names = [OUTPUT if layer == OUTPUT else m.layer(layer).name for layer in asked]
-        weights = [w.to(m.device) if isinstance(w, torch.Tensor) else w for w, _ in self.terms]
+        weights = [w.to(m.device) if isinstance(w, torch.Tensor) else None if w == 1.0 else w for w, _ in self.terms]
         named = _names([term for _, term in self.terms])
 
         def evaluate(picture: torch.Tensor, seen: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
@@ -89,8 +90,8 @@ class Objective:
             c = {layer: captured[name] for layer, name in zip(asked, names, strict=True)}
             c[INPUT] = picture
             parts = {name: term.value(c) for name, (_, term) in zip(named, self.terms, strict=True)}
-            total = sum(w * value for w, value in zip(weights, parts.values(), strict=True))
-            return total, parts
+            weighted = [value if w is None else w * value for w, value in zip(weights, parts.values(), strict=True)]
+            return functools.reduce(torch.add, weighted), parts
 
         return evaluate
 

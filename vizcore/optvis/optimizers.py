@@ -23,17 +23,22 @@ from collections.abc import Callable, Iterable
 import torch
 
 Factory = Callable[[list[torch.Tensor], float | None], torch.optim.Optimizer]
-"""(leaves, lr or None) -> an optimizer of them."""
+"""(leaves, lr or None) -> an optimizer of them (anything with ``step()`` that reads the leaves' ``grad``)."""
 
 
-class Normalized(torch.optim.Optimizer):
-    """``p −= lr · g / mean|g|``, the mean over each picture (the first dimension is the batch)."""
+class Normalized:
+    """``p −= lr · g / mean|g|``, the mean over each picture (the first dimension is the batch).
+
+    Like ``torch.optim.SGD`` it reads ``p.grad`` and keeps ``param_groups``; it
+    is not an ``Optimizer`` subclass, whose per-step bookkeeping would cost
+    more than the step itself on a small network.
+    """
 
     def __init__(self, params: Iterable[torch.Tensor], lr: float):
-        super().__init__(params, {"lr": lr})
+        self.param_groups = [{"params": list(params), "lr": lr}]
 
     @torch.no_grad()
-    def step(self, closure=None):
+    def step(self) -> None:
         for group in self.param_groups:
             for p in group["params"]:
                 g = p.grad
@@ -41,14 +46,11 @@ class Normalized(torch.optim.Optimizer):
                 p.addcdiv_(g, size, value=-group["lr"])
 
 
-class Sign(torch.optim.Optimizer):
+class Sign(Normalized):
     """``p −= lr · sign(g)``."""
 
-    def __init__(self, params: Iterable[torch.Tensor], lr: float):
-        super().__init__(params, {"lr": lr})
-
     @torch.no_grad()
-    def step(self, closure=None):
+    def step(self) -> None:
         for group in self.param_groups:
             for p in group["params"]:
                 p.add_(p.grad.sign(), alpha=-group["lr"])

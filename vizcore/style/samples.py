@@ -25,7 +25,7 @@ def _grid(size: int) -> tuple[np.ndarray, np.ndarray]:
     return np.meshgrid(np.linspace(0, 1, size), np.linspace(0, 1, size))
 
 
-def _colour(t: np.ndarray, palette) -> np.ndarray:
+def _color(t: np.ndarray, palette) -> np.ndarray:
     """Map values in [0, 1] through a palette, interpolating between its colours."""
     stops = np.asarray(palette, dtype=float)
     pos = np.clip(t, 0, 1) * (len(stops) - 1)
@@ -43,7 +43,7 @@ def swirls(size: int, rng: np.random.Generator) -> np.ndarray:
         angle += strength * np.exp(-d * 4)
         radius += d
     u = x * np.cos(angle) - y * np.sin(angle)
-    return _colour(0.5 + 0.5 * np.sin(14 * u + 3 * np.sin(6 * radius)), PALETTES["swirls"])
+    return _color(0.5 + 0.5 * np.sin(14 * u + 3 * np.sin(6 * radius)), PALETTES["swirls"])
 
 
 def mosaic(size: int, rng: np.random.Generator) -> np.ndarray:
@@ -62,13 +62,13 @@ def mosaic(size: int, rng: np.random.Generator) -> np.ndarray:
 def stripes(size: int, rng: np.random.Generator) -> np.ndarray:
     x, y = _grid(size)
     t = (x + y) * rng.uniform(5, 8) + 0.3 * np.sin(9 * (x - y))
-    return _colour((np.floor(t * 3) % 3) / 2, PALETTES["stripes"])
+    return _color((np.floor(t * 3) % 3) / 2, PALETTES["stripes"])
 
 
 def waves(size: int, rng: np.random.Generator) -> np.ndarray:
     x, y = _grid(size)
     t = sum(np.sin(f * np.hypot(x - cx, y - cy)) for f, cx, cy in rng.uniform((30, -0.5, -0.5), (60, 1.5, 1.5), (3, 3)))
-    return _colour(0.5 + t / 6, PALETTES["waves"])
+    return _color(0.5 + t / 6, PALETTES["waves"])
 
 
 def dots(size: int, rng: np.random.Generator) -> np.ndarray:
