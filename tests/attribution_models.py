@@ -6,15 +6,15 @@ from torch import nn
 from torch.nn import functional as F
 
 import vizcore as vc
-from vizcore.core.preprocessing import Preprocessing
 
 MEAN, STD = (0.4, 0.5, 0.6), (0.2, 0.25, 0.3)
 
 
 def wrap(module: nn.Module, size: int, classes: int, mean=MEAN, std=STD) -> vc.Model:
-    """``module`` as a vizcore model on the CPU: input ``size`` × ``size``, normalised with ``mean`` and ``std``."""
-    return vc.Model(module, "test-net", [f"class {i}" for i in range(classes)], Preprocessing(size, size, mean, std),
-                    torch.device("cpu"), "made by the test")
+    """``module`` (``classes`` scores) as a vizcore model on the CPU: input ``size`` × ``size``, normalized with
+    ``mean`` and ``std``."""
+    return vc.Model.wrap(module, [f"class {i}" for i in range(classes)], size, mean, std, name="test-net",
+                         device="cpu")
 
 
 class Rendezvous(nn.Module):
@@ -68,9 +68,10 @@ def mixed(seed: int = 0) -> vc.Model:
 
 
 def planted(size: int = 32) -> vc.Model:
-    """Grad-CAM's test bed: channel 0 of a stride-2 convolution fires on red, channel 1 on blue; class c reads channel c.
+    """Grad-CAM's test bed: channel 0 of a stride-2 convolution fires on red, channel 1 on blue; class c reads
+    channel c.
 
-    Inputs are normalised with mean = std = 0.5, so pixels run from -1 to 1
+    Inputs are normalized with mean = std = 0.5, so pixels run from -1 to 1
     and mid-grey is 0, which neither channel sees.
     """
     conv = nn.Conv2d(3, 2, 2, stride=2)

@@ -49,7 +49,7 @@ def test_saliency_is_the_largest_absolute_pixel_gradient_of_the_class_score(name
     x = m.preprocess(image)
     predicted = int(m.module(x).argmax())
     for target in (predicted, 3):
-        expected = input_gradient(lambda t: m.module(t)[0, target], x).abs().amax(dim=0).numpy()
+        expected = input_gradient(lambda t, c=target: m.module(t)[0, c], x).abs().amax(dim=0).numpy()
         np.testing.assert_allclose(attribution.saliency(m, image, target), expected, rtol=1e-5, atol=1e-8)
     np.testing.assert_array_equal(attribution.saliency(m, image), attribution.saliency(m, image, predicted))
 

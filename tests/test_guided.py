@@ -24,14 +24,15 @@ from vizcore.attribution import Unit, deconvnet, grad_cam, guided_backprop, sali
 
 
 def hand_backward(model: vc.Model, x: torch.Tensor, start, deconv: bool, stop_after: int | None = None):
-    """The rule applied by hand: the signal ``start`` sent back from stage ``stop_after`` (None: the last) to the pixels."""
+    """The rule applied by hand: the signal ``start`` sent back from stage ``stop_after`` (None: the last) to the
+    pixels."""
     stages = model.module.stages()[:stop_after]
     inputs, h = [], x
     for kind, f in stages:
         inputs.append(h)
         h = f(h) if kind == "linear" else (h.clamp(min=0) if kind == "relu" else h.clamp(0, 6))
     g = start(h)
-    for (kind, f), inp in zip(reversed(stages), reversed(inputs)):
+    for (kind, f), inp in zip(reversed(stages), reversed(inputs), strict=True):
         if kind == "linear":
             inp = inp.detach().requires_grad_()
             (g,) = torch.autograd.grad(f(inp), inp, g)
@@ -140,13 +141,14 @@ def test_eight_threads_on_one_shared_model_get_what_serial_calls_get():
 
     with ThreadPoolExecutor(8) as pool:
         parallel = list(pool.map(together, range(8)))
-    for expected_maps, maps in zip(serial, parallel):
-        for expected, got in zip(expected_maps, maps):
+    for expected_maps, maps in zip(serial, parallel, strict=True):
+        for expected, got in zip(expected_maps, maps, strict=True):
             np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6 * np.abs(expected).max())
 
 
 def test_a_guided_pass_in_flight_changes_nothing_in_another_threads_pass():
-    """Two threads meet at two points of the forward pass, so the second thread's ReLUs run while the first's rule is on."""
+    """Two threads meet at two points of the forward pass, so the second thread's ReLUs run while the first's rule
+    is on."""
     model = mixed(seed=5)
     a, b = model.preprocess(noise_image(10, (16, 16))), model.preprocess(noise_image(11, (16, 16)))
     pairs = [(lambda: guided_backprop(model, a, 2), lambda: saliency(model, b, 2)),
@@ -160,7 +162,7 @@ def test_a_guided_pass_in_flight_changes_nothing_in_another_threads_pass():
             together = [tuple(f.result() for f in [pool.submit(first), pool.submit(second)]) for first, second in pairs]
     finally:
         model.module.meet.barrier = model.module.meet_again.barrier = None
-    for (expected_first, expected_second), (first, second) in zip(serial, together):
+    for (expected_first, expected_second), (first, second) in zip(serial, together, strict=True):
         np.testing.assert_allclose(first, expected_first, rtol=1e-6)
         if isinstance(second, dict):
             for name, tensor in second.items():

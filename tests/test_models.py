@@ -113,6 +113,8 @@ def test_a_list_of_pictures_preprocesses_to_their_batch(alexnet):
                                rtol=0, atol=0)
     with pytest.raises(ValueError, match="no pictures"):
         alexnet.preprocess([])
+    with pytest.raises(ValueError, match=r"scores one image, a tensor \[1, 3, H, W\]; this one is \[2, 3, 224, 224\]"):
+        alexnet.probabilities(alexnet.preprocess(images))
 
 
 def test_all_layers_in_one_pass_match_their_shapes(resnet18):
@@ -173,7 +175,7 @@ def test_sixteen_threads_get_the_results_they_would_get_alone(resnet18):
         t.start()
     for t in threads:
         t.join()
-    for a, b in zip(alone, together):
+    for a, b in zip(alone, together, strict=True):
         assert a.keys() == b.keys()
         for name in a:
             torch.testing.assert_close(a[name], b[name], rtol=1e-5, atol=1e-6)

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-PASS_THROUGH = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.Identity, nn.Flatten, nn.Unflatten)
+PASS_THROUGH = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.Identity, nn.Flatten,
+                nn.Unflatten)
 BLOCK_POOLS = (nn.MaxPool2d, nn.AvgPool2d)
 NORMS = (nn.BatchNorm2d, nn.LocalResponseNorm, nn.GroupNorm, nn.LayerNorm, nn.InstanceNorm2d)
 
@@ -79,7 +80,8 @@ def discover(module: nn.Module, example: torch.Tensor) -> list[Layer]:
             continue
         kept.append((name, sub, output))
 
-    leaves = [sub for sub in module.modules() if next(sub.children(), None) is None and not isinstance(sub, PASS_THROUGH)]
+    leaves = [sub for sub in module.modules()
+              if next(sub.children(), None) is None and not isinstance(sub, PASS_THROUGH)]
     is_plain = [id(sub) for sub in leaves] == [id(sub) for _, sub, _ in kept]  # no blocks, no token sequences
     labels = _plain_labels([(name, sub) for name, sub, _ in kept]) if is_plain else {}
     return [

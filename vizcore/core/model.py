@@ -130,6 +130,8 @@ class Model:
     def probabilities(self, img: Image.Image | torch.Tensor) -> np.ndarray:
         """Softmax over the classes [K] for a PIL image or a preprocessed tensor [1, 3, H, W]."""
         x = self.preprocess(img) if isinstance(img, Image.Image) else img.to(self.device)
+        if x.dim() != 4 or len(x) != 1:
+            raise ValueError(f"probabilities() scores one image, a tensor [1, 3, H, W]; this one is {list(x.shape)}.")
         with torch.inference_mode():
             logits = self.module(x)[0]
         return torch.softmax(logits.float(), dim=0).cpu().numpy()
