@@ -7,10 +7,11 @@ first visit shows them at once.
 """
 from studio import shell
 
-with shell.app_run():
-    page, loading = shell.start()
-    from studio import sidebar  # imports vizcore and torch: seconds on a server's first run
+if __name__ == "__main__":  # not in a scan's worker process, which imports this file as __mp_main__
+    with shell.app_run():
+        page, loading = shell.start()
+        from studio import sidebar  # imports vizcore and torch: seconds on a server's first run
 
-    sidebar.render()
-    loading.empty()
-    page.run()
+        sidebar.render()
+        loading.empty()
+        page.run()

@@ -24,12 +24,10 @@ def strongest(values, unit: int) -> float:
     """A unit's largest activation on the image (a map's peak, or a vector element)."""
     return float(values[unit].max())
 
-model, model_key = sidebar.current_model()
-image, image_key = sidebar.current_image()
 
-st.title("Activations")
-st.caption("What each channel of a layer computes for the image in the sidebar. Click a tile to pick a unit. "
-           "With **camera** as the image source every snapshot redraws the layer.")
+model, model_key, image, image_key = sidebar.page(
+    "Activations", "What each channel of a layer computes for the image in the sidebar. Click a tile to pick a unit. "
+                   "With **camera** as the image source every snapshot redraws the layer.")
 
 acts = cache.activations(model_key, image_key, model, image)
 top_row = st.columns([3, 2, 2, 2])
@@ -38,16 +36,16 @@ with top_row[0]:
     layer = selection.layer_selectbox(model, "Layer", key="activations_layer", default=first_relu)
 values = acts[layer.name]
 count = layer.shape[0]
+name = f"{model.name}-{layer.label}"
+is_output = layer == model.layers[-1] and layer.shape == (len(model.categories),)  # logits: below 0 is not silent
 picked_unit = selection.unit(count)
-if st.session_state.get(SEEN) != (model_key, image_key, layer.name):  # a new layer: a unit that shows something
+if st.session_state.get(SEEN) != (model_key, image_key, layer.name) and not is_output:  # a new layer or image
     st.session_state[SEEN] = (model_key, image_key, layer.name)
     best = units.top(values, 1)[0][0]
     if strongest(values, picked_unit) <= 0 < strongest(values, best):
         st.session_state[selection.SELECTED_UNIT] = best
         st.toast(f"Unit {picked_unit} is silent on {layer.label} for this image: showing unit {best}, the most "
                  "active.")
-name = f"{model.name}-{layer.label}"
-is_output = layer == model.layers[-1] and layer.shape == (len(model.categories),)
 
 if layer.is_map:
     with top_row[1]:

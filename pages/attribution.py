@@ -18,7 +18,7 @@ import streamlit as st
 import torch
 
 import vizcore as vc
-from studio import cache, downloads, selection, sidebar, widgets
+from studio import cache, defaults, downloads, selection, sidebar, widgets
 from vizcore import attribution
 from vizcore.activations import grids, units
 
@@ -35,10 +35,6 @@ LONG = {"smoothgrad": "noisy copies", "integrated_gradients": "steps", "occlusio
 """The methods that draw a progress bar, and what their progress counts."""
 FILLS = {"the training set's mean colour": None, "black": 0, "mid grey": 128, "white": 255}
 PER_ROW = 3
-DEFAULTS = {"cpu": {"samples": 15, "steps": 16, "stride_share": 2}, "gpu": {"samples": 50, "steps": 64,
-                                                                          "stride_share": 4}}
-"""Settings of the long methods per device: SmoothGrad's copies, IG's steps, occlusion's stride as window / share.
-On a CPU each long method finishes in seconds (``benchmarks/latency.py``); on a GPU the papers' settings."""
 
 
 def keep_within(key: str, low: int, high: int, default: int) -> None:
@@ -46,15 +42,14 @@ def keep_within(key: str, low: int, high: int, default: int) -> None:
     st.session_state[key] = min(max(int(st.session_state.get(key, default)), low), high)
 
 
-model, model_key = sidebar.current_model()
-image, image_key = sidebar.current_image()
-defaults = DEFAULTS["cpu" if model.device.type == "cpu" else "gpu"]
+model, model_key, image, image_key = sidebar.page(
+    "Attribution", "Which pixels of the image in the sidebar matter for a class, or for one unit inside the network. "
+                   "Each map is at the network's input size, drawn as a heatmap and laid over the image.")
+# SmoothGrad's copies, IG's steps, and occlusion's stride as the window / stride_share: seconds each on a CPU
+# (benchmarks/page_actions.py), the papers' settings on a GPU
+chosen_defaults = defaults.settings("attribution", defaults.paper_by_default(model))
 size = model.input_size
 seen = model.view(image)
-
-st.title("Attribution")
-st.caption("Which pixels of the image in the sidebar matter for a class, or for one unit inside the network. "
-           "Each map is at the network's input size, drawn as a heatmap and laid over the image.")
 
 probs = cache.probabilities(model_key, image_key, model, image)
 predicted = int(np.argmax(probs))
@@ -95,21 +90,22 @@ with st.expander("Method settings"):
     cells = st.columns(4)
     with cells[0]:
         st.markdown("**SmoothGrad**")
-        noise = st.slider("Noise (share of the input's range)", 0.0, 0.5, 0.15, 0.05, key="attribution_noise")
-        samples = st.slider("Noisy copies", 5, 100, defaults["samples"], 5, key="attribution_samples",
+        noise = st.slider("Noise (share of the input's range)", 0.0, 0.5, 0.15, 0.05, key="attribution_noise",
+                          help="σ / (max − min) in Smilkov et al.: they find 10–20 % best.")
+        samples = st.slider("Noisy copies", 5, 100, chosen_defaults["samples"], 5, key="attribution_samples",
                             help="More copies: a smoother map, in proportion more time.")
     with cells[1]:
         st.markdown("**Integrated gradients**")
         baseline = st.selectbox("Baseline", attribution.BASELINES, key="attribution_baseline",
                                 help="black: a black image (in pixels, before normalisation). "
                                      "blur: the image blurred. noise: random pixels.")
-        steps = st.slider("Steps along the path", 8, 128, defaults["steps"], 8, key="attribution_steps",
+        steps = st.slider("Steps along the path", 8, 128, chosen_defaults["steps"], 8, key="attribution_steps",
                           help="More steps: a more exact integral (its total nears the score's change), more time.")
     with cells[2]:
         st.markdown("**Occlusion**")
         keep_within("attribution_window", 2, size // 2, max(2, round(size / 7)))
         window = st.slider("Window (pixels)", 2, size // 2, key="attribution_window")
-        keep_within("attribution_stride", 1, window, max(1, window // defaults["stride_share"]))
+        keep_within("attribution_stride", 1, window, max(1, window // chosen_defaults["stride_share"]))
         stride = st.slider("Stride (pixels)", 1, window, key="attribution_stride",
                            help="How far the window moves each time: halving it makes four times the positions.")
         fill = st.selectbox("Fill", list(FILLS), key="attribution_fill")
@@ -158,7 +154,7 @@ name = f"{model.name}-{target.layer}-unit{target.channel}" if is_unit else f"{mo
 results = {}
 drawn_before = st.session_state.get("_attribution_drawn", ())  # maps on screen from the previous run
 for start in range(0, len(methods), PER_ROW):
-    for column, method in zip(st.columns(PER_ROW), methods[start:start + PER_ROW]):
+    for column, method in zip(st.columns(PER_ROW), methods[start:start + PER_ROW], strict=False):
         title, paper, _ = METHODS[method]
         with column:
             st.markdown(f"**{title}** · {paper}")
@@ -183,7 +179,7 @@ for start in range(0, len(methods), PER_ROW):
             shown, captions = pictures(method, results[method])
             widgets.pictures(st, shown, captions, width="stretch", output_format="PNG")
             buttons = st.columns(2)
-            for button, picture, suffix in zip(buttons, shown, ("", "-overlay")):
+            for button, picture, suffix in zip(buttons, shown, ("", "-overlay"), strict=True):
                 button.download_button("Overlay (PNG)" if suffix else "Heatmap (PNG)", partial(downloads.png, picture),
                                        f"{name}-{method}{suffix}.png", "image/png", on_click="ignore",
                                        key=f"attribution_download_{method}{suffix}")

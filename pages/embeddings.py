@@ -34,13 +34,11 @@ def thumbnails(indices, captions) -> list:
     return [dataset[int(i)][0] for i in indices], list(captions)
 
 
-model, model_key = sidebar.current_model()
-image, image_key = sidebar.current_image()
 
-st.title("Embeddings")
-st.caption("Every image of a dataset as the vector of one layer (by default the one before the classifier, "
-           "AlexNet's FC7), mapped to two dimensions: similar images land together. Draw a box or a lasso on the "
-           "map to see the images inside it.")
+model, model_key, image, image_key = sidebar.page(
+    "Embeddings", "Every image of a dataset as the vector of one layer (by default the one before the classifier, "
+                  "AlexNet's FC7), mapped to two dimensions: similar images land together. Draw a box or a lasso on "
+                  "the map to see the images inside it.")
 
 top_row = st.columns([2, 1, 3])
 dataset = datasets.pick(model, "embed", top_row[0], top_row[1])
@@ -68,7 +66,7 @@ classes = [dataset.classes[label] for label in found.labels]
 predicted = [model.categories[p] for p in found.predicted]
 names = [dataset.name(i) for i in range(len(dataset))]
 groups, order = (classes, dataset.classes) if colour == "label" else (predicted, model.categories)
-hover = [f"{name}<br>label: {c}<br>predicted: {p}" for name, c, p in zip(names, classes, predicted)]
+hover = [f"{name}<br>label: {c}<br>predicted: {p}" for name, c, p in zip(names, classes, predicted, strict=True)]
 pooled = " (averaged over positions)" if layer.is_map else ""
 st.subheader(f"{vc.embed.METHODS[method]} of {layer.title}{pooled}: {len(dataset)} images, "
              f"{found.vectors.shape[1]} numbers each")
@@ -105,20 +103,20 @@ query_row = st.columns([2, 1, 1])
 sources = ["the current image"] + ([f"the selected {names[picked[0]]}"] if picked else [])
 query = query_row[0].radio("Query", sources, index=len(sources) - 1, horizontal=True, key="embed_query")
 metric = query_row[1].radio("Distance", vc.embed.search.METRICS, horizontal=True, key="embed_metric")
-k = query_row[2].slider("k", 1, 20, 8, key="embed_k")
+k = query_row[2].slider("Neighbours shown", 1, 20, 8, key="embed_k", help="k, in each space.")
 pixels = cache.pixels(model_key, dataset.fingerprint, model, dataset)
 if query == sources[0]:
     query_image, itself = image, None
-    query_vector, query_pixels = current, vc.embed.pixels(model, [(image, 0)])[0]
+    query_vector, query_pixels = current, cache.image_pixels(model_key, image_key, model, image)
 else:
     itself = picked[0]
     query_image, query_vector, query_pixels = dataset[itself][0], found.vectors[itself], pixels[itself]
 widgets.pictures(st, model.view(query_image), "query", width=THUMB * 2)
 rows = []
 for column, space, vectors, q in zip(st.columns(2), ("feature", "pixel"), (found.vectors, pixels),
-                                     (query_vector, query_pixels)):
+                                     (query_vector, query_pixels), strict=True):
     near, distance = vc.embed.neighbors(vectors, q, k + 1, metric)
-    kept = [(int(i), float(d)) for i, d in zip(near, distance) if i != itself][:k]
+    kept = [(int(i), float(d)) for i, d in zip(near, distance, strict=True) if i != itself][:k]
     column.markdown(f"**In {space} space** ({layer.label if space == 'feature' else 'input pixels'})")
     pictures, captions = thumbnails([i for i, _ in kept], (f"{names[i]} · {d:.3f}" for i, d in kept))
     widgets.pictures(column, pictures, captions, width=THUMB)

@@ -39,7 +39,8 @@ st.caption("For one unit, the patches of a dataset that excite it most (Zeiler &
            "receptive field where it peaks, beside the pixels it responds to there.")
 
 top_row = st.columns([2, 1, 1, 3])
-k = top_row[2].slider("Top k", 1, 16, 9, key="patches_k")
+k = top_row[2].slider("Patches per unit", 1, 16, 9, key="patches_k",
+                      help="k: each unit's k strongest patches are kept by the scan (the toolbox showed 9).")
 with top_row[3]:
     layer = selection.layer_selectbox(model, "Layer", key="patches_layer")
 dataset = datasets.pick(model, "patches", top_row[0], top_row[1])
@@ -93,7 +94,7 @@ except vc.ModelError as e:
     st.warning(str(e))
 patches = [crop(model, img, layer.name, *places[rank]) for rank, (img, _) in enumerate(seen)]
 for row in range(0, k, PER_ROW):
-    for rank, column in zip(range(row, min(row + PER_ROW, k)), st.columns(PER_ROW)):
+    for rank, column in zip(range(row, min(row + PER_ROW, k)), st.columns(PER_ROW), strict=False):
         box = vc.patches.receptive_field(model, layer.name, *places[rank], clip=False)
         pictures = [enlarged(patches[rank])] + ([enlarged(cut(views[rank], box, (128, 128, 128)))] if views else [])
         widgets.pictures(column, pictures, [f"#{rank + 1} · {float(top.values[unit, rank]):.3g}",

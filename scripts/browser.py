@@ -43,9 +43,9 @@ def served_app(timeout: float = 90.0):
                 with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
                     if r.status == 200:
                         break
-            except OSError:
+            except OSError as e:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not come up on port {port}")
+                    raise RuntimeError(f"streamlit did not come up on port {port}") from e
                 time.sleep(0.5)
         yield base
     finally:

@@ -272,6 +272,12 @@ def placed(model_key: tuple, dataset_: vc.data.Dataset, layer: str, method: str,
                 lambda: map_.place(vector))
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def image_pixels(model_key: tuple, image_key: str, _model: vc.Model, _image) -> np.ndarray:
+    """An image in the network's input pixels [3·H·W] (keys identify the model and the image)."""
+    return vc.embed.pixels(_model, [(_image, 0)])[0]
+
+
 @st.cache_resource(max_entries=4, show_spinner="Reading the images as the network sees them…")
 def pixels(model_key: tuple, fingerprint: str, _model: vc.Model, _dataset: vc.data.Dataset) -> np.ndarray:
     """Every image of the dataset in the network's input pixels [N, 3·H·W] (read-only)."""

@@ -15,7 +15,7 @@ import streamlit as st
 
 import vizcore as vc
 
-from . import cache
+from . import cache, widgets
 
 SOURCES = {"shapes": "built-in shapes", "digits": "built-in digits", "samples": "sample photos",
            **{name: f"{title} (download {mb} MB once)" for name, (title, mb, _) in vc.data.PUBLIC.items()},
@@ -23,6 +23,16 @@ SOURCES = {"shapes": "built-in shapes", "digits": "built-in digits", "samples": 
 SIZED = {"shapes", "digits", *vc.data.PUBLIC}
 """Sources with a number of images to take."""
 SHOWN_SKIPPED = 5
+IMAGES = {"builtin": 500, "cpu": 80, "gpu": 2000}
+"""How many images a dataset starts with: the built-in models' small pictures, another network on a CPU (its
+main action, a scan or the features of every image, in seconds), or on a GPU."""
+
+
+def default_size(model: vc.Model) -> int:
+    """How many images a dataset starts with for ``model`` (``IMAGES``)."""
+    if model.name.startswith("builtin-"):
+        return IMAGES["builtin"]
+    return IMAGES["cpu" if model.device.type == "cpu" else "gpu"]
 
 
 def pick(model: vc.Model, key: str, source_column, size_column) -> vc.data.Dataset:
@@ -42,8 +52,12 @@ def pick(model: vc.Model, key: str, source_column, size_column) -> vc.data.Datas
         else:
             n = None
             if source in SIZED:
-                n = int(size_column.number_input("Images", 1, 5000, 500, step=100, key=f"{key}_n",
-                                                 help="How many images of the test split to take."))
+                n = int(size_column.number_input("Images", 1, 5000, default_size(model), step=100, key=f"{key}_n",
+                                                 help="How many images of the test split to take: more images, "
+                                                      "in proportion more time."))
+            if source in vc.data.PUBLIC:
+                title, megabytes, _ = vc.data.PUBLIC[source]
+                st.caption(f"{title} needs the internet the first time: {megabytes} MB are downloaded once and kept.")
             dataset = cache.dataset(source, n)
     except vc.DataError as e:
         st.error(str(e))
@@ -56,7 +70,8 @@ def pick(model: vc.Model, key: str, source_column, size_column) -> vc.data.Datas
 
 
 def _uploaded(key: str) -> vc.data.Dataset:
-    upload = st.file_uploader("A zip of images (subfolders are classes)", type="zip", key=f"{key}_zip")
+    upload = st.file_uploader("A zip of images (subfolders are classes)", type="zip", key=f"{key}_zip",
+                              help=f"Up to {widgets.upload_limit()}.")
     if upload is None:
         st.info("Upload a zip of JPEG, PNG, GIF, BMP, TIFF or WebP images; other files in it are skipped.")
         st.stop()

@@ -9,8 +9,10 @@ Why a page can run without app.py: until some run has called ``st.navigation``,
 a fresh server (and every run of Streamlit's AppTest) that sees the ``pages/``
 folder takes the app for an old-style multipage app and runs a bookmarked page
 (``/activations``, say) alone. :func:`studio.sidebar.current_model` then calls
-:func:`navigation` (the public ``st.navigation`` switches that mode off for the
-process) and reruns, which goes through app.py.
+:func:`adopt`, which does what app.py would have done before the page (the public
+``st.navigation`` also switches that mode off for the process, so later runs go
+through app.py), and draws the sidebar; the page then carries on in the same
+run, so a button press that started it is not lost to a rerun.
 """
 from __future__ import annotations
 
@@ -47,13 +49,25 @@ def start():
 
     Returns ``(page, placeholder)``: empty the placeholder once the model is there, then run the page.
     """
-    st.set_page_config(page_title=TITLE, page_icon=":material/neurology:", layout="wide")
+    _configure()
     page = navigation()
     placeholder = st.empty()
     with placeholder.container():
         st.title(TITLE if page.title == "Model & prediction" else page.title)
         st.caption(LOADING)
     return page, placeholder
+
+
+def adopt() -> None:
+    """For a page that runs without app.py: the page set-up and the navigation, and this run counted as one
+    through app.py (the caller draws the sidebar next)."""
+    _configure()
+    navigation()
+    _run.through_app = True
+
+
+def _configure() -> None:
+    st.set_page_config(page_title=TITLE, page_icon=":material/neurology:", layout="wide")
 
 
 @contextlib.contextmanager

@@ -1,7 +1,8 @@
 """The sidebar every page shares: which model, which image, which device.
 
 ``render()`` draws it and puts the choices into ``st.session_state``; pages
-read them with :func:`current_model` and :func:`current_image`. A model that
+read them with :func:`current_model` and :func:`current_image` (or both at a page's start, with
+its title, through :func:`page`). A model that
 cannot be loaded or an image that cannot be read gets its sentence in the
 sidebar, and the app carries on with the model it had (the built-in one at
 first) or a sample image. The sample suits the model: a shape for the shapes
@@ -19,7 +20,7 @@ import vizcore as vc
 from vizcore import builtin
 from vizcore.core import zoo
 
-from . import cache, shell
+from . import cache, shell, widgets
 
 FALLBACK_MODEL = "builtin-shapes"
 DEFAULT_SAMPLES = {"builtin-shapes": "shapes: star", "builtin-digits": "digits: 3"}
@@ -38,6 +39,15 @@ def render() -> None:
         st.caption(f"Running on **{_device_name(model)}**")
 
 
+def page(title: str, caption: str) -> tuple[vc.Model, tuple, Image.Image, str]:
+    """A page's start: its title and caption; returns the sidebar's model, its key, image and image key."""
+    model, model_key = current_model()
+    image, image_key = current_image()
+    st.title(title)
+    st.caption(caption)
+    return model, model_key, image, image_key
+
+
 def current_model() -> tuple[vc.Model, tuple]:
     """The model chosen in the sidebar and a hashable key that identifies it."""
     _require_sidebar()
@@ -51,14 +61,10 @@ def current_image() -> tuple[Image.Image, str]:
 
 
 def _require_sidebar() -> None:
-    """Rerun through app.py when a page was run without it (see :mod:`studio.shell`).
-
-    ``st.navigation`` tells Streamlit that the app routes its own pages, so
-    this rerun, and every later one, goes through app.py and its sidebar.
-    """
+    """Do app.py's part when a page was run without it (see :mod:`studio.shell`): the navigation and the sidebar."""
     if not shell.through_app():
-        shell.navigation()
-        st.rerun()
+        shell.adopt()
+        render()
 
 
 def _model_label(name: str) -> str:
@@ -74,7 +80,8 @@ def _pick_model() -> tuple[vc.Model, tuple]:
     mode = st.radio("Weights", WEIGHT_MODES, horizontal=True, key="weights_mode")
     checkpoint = None
     if mode == "my checkpoint":
-        upload = st.file_uploader("State dict (for the network above) or TorchScript file", key="checkpoint_upload")
+        upload = st.file_uploader("State dict (for the network above) or TorchScript file", key="checkpoint_upload",
+                                  help=f"Up to {widgets.upload_limit()}: VGG-16's state dict is 528 MB.")
         if upload is None:
             st.info("Upload a .pt/.pth file: a state_dict saved from the network chosen above, or a TorchScript model.")
         else:
@@ -116,7 +123,8 @@ def _pick_image() -> tuple[Image.Image, str]:
     source = st.radio("Source", ("samples", "upload", "camera"), horizontal=True, key="image_source")
     picked = None
     if source == "upload":
-        upload = st.file_uploader("An image file (JPEG, PNG, GIF, BMP, TIFF, WebP)", key="image_upload")
+        upload = st.file_uploader("An image file (JPEG, PNG, GIF, BMP, TIFF, WebP)", key="image_upload",
+                                  help=f"Up to {widgets.upload_limit()}.")
         picked = _decode(upload)
     elif source == "camera":
         picked = _decode(st.camera_input("Take a picture", key="camera"))

@@ -8,6 +8,7 @@
 - :class:`Bar`: a progress bar whose line says how far and how long is left (``vizcore.core.progress.Meter``); it is
   the ``progress(done, total)`` callback of vizcore's long passes.
 - :func:`stale`: the note over results on screen while newer ones are made.
+- :func:`upload_limit`: the largest upload the server takes, for an upload box's help ("Up to 600 MB.").
 - :func:`remembered`: a widget's keyword arguments so that its choice survives runs that do not draw it.
 """
 from __future__ import annotations
@@ -87,3 +88,8 @@ def remembered(key: str, default) -> dict:
 
 def _copy(key: str, store: str) -> None:
     st.session_state[store] = st.session_state[key]
+
+
+def upload_limit() -> str:
+    """The largest upload the server takes (``server.maxUploadSize`` in .streamlit/config.toml), e.g. "600 MB"."""
+    return f"{st.get_option('server.maxUploadSize')} MB"

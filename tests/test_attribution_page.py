@@ -27,7 +27,7 @@ def stores(monkeypatch):
     def record(where, images, captions=None, *args, **kwargs):
         images = images if isinstance(images, list) else [images]
         captions = captions if isinstance(captions, list) else [captions] * len(images)
-        drawn.extend(zip(images, captions))
+        drawn.extend(zip(images, captions, strict=True))
         return draw(where, images, captions, *args, **kwargs)
 
     def new_run():
@@ -74,7 +74,7 @@ def test_the_predicted_class_by_saliency_guided_backprop_and_grad_cam(app, store
     np.testing.assert_array_equal(shown["scaled to its maximum"][0], heatmaps[0])
     np.testing.assert_array_equal(shown["signed gradient: grey is 0"][0], heatmaps[1])
     np.testing.assert_array_equal(shown["scaled to its maximum"][1], heatmaps[2])
-    for got, values in zip(shown["over the image"], [saliency, attribution.magnitude(guided), cam]):
+    for got, values in zip(shown["over the image"], [saliency, attribution.magnitude(guided), cam], strict=True):
         np.testing.assert_array_equal(got, overlay(app, values))
     segmentation = attribution.cutout(seen(app), attribution.foreground(saliency, 0.9))
     np.testing.assert_array_equal(shown["the top 10% of the smoothed saliency"][0], np.asarray(segmentation))
@@ -165,3 +165,17 @@ def test_changing_how_maps_look_does_not_run_the_model_again(app):
         assert not app.exception and calls == []
     finally:
         handle.remove()
+
+
+def test_a_recompute_marks_the_maps_on_screen_as_out_of_date_and_a_restyle_does_not(app, monkeypatch):
+    open_page(app, "attribution")
+    marked = []
+    stale = widgets.stale
+    monkeypatch.setattr(widgets, "stale", lambda *args, **kwargs: (marked.append(1), stale(*args, **kwargs)))
+    app.radio(key="attribution_explain").set_value("a class").run()
+    app.selectbox(key=f"attribution_class:{app.session_state['_model_key']}").select(2).run()
+    assert len(marked) == 3 and not app.exception  # the three maps, each made again under an out-of-date note
+    marked.clear()
+    app.slider(key="attribution_alpha").set_value(0.4).run()  # only how they look: nothing made, nothing marked
+    app.multiselect(key="attribution_methods").set_value(["saliency", "occlusion"]).run()  # a new map, no old one
+    assert marked == [] and not app.exception

@@ -3,6 +3,7 @@
 One server and one browser serve every test.
 """
 import re
+import time
 
 import numpy as np
 import pytest
@@ -54,6 +55,21 @@ def page():
 @pytest.fixture(scope="module")
 def shapes():
     return vc.load_model("builtin-shapes", device="cpu")
+
+
+def test_the_first_paint_of_a_fresh_server_shows_the_title_and_a_loading_line_at_once():
+    """Before vizcore and torch are imported and the model loads (seconds on a server's first run), the title."""
+    with served_app() as base, chromium_page() as fresh:
+        fresh.goto(base, wait_until="domcontentloaded")  # the page is open: Streamlit's own script starts
+        opened = time.monotonic()
+        fresh.wait_for_selector('h1:has-text("DeepVis Studio")', timeout=10_000)
+        assert time.monotonic() - opened <= 2.0
+        fresh.wait_for_selector(SIDEBAR, timeout=90_000)
+        fresh.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=90_000)  # the home page's top-5 chart
+        wait_until_idle(fresh)
+        assert fresh.locator('h1:has-text("DeepVis Studio")').count() == 1  # the loading title gave way to the page's
+        assert fresh.locator("text=Loading the model…").count() == 0
+        assert fresh.locator('[data-testid="stException"]').count() == 0
 
 
 @pytest.mark.parametrize("path", list(PAGES))

@@ -27,7 +27,7 @@ def drawn_points(app) -> dict[int, tuple[str, float, float, str]]:
         if "customdata" not in trace:
             points[-1] = (trace["name"], float(xs[0]), float(ys[0]), "")
             continue
-        for i, x, y, text in zip(decode(trace["customdata"]).reshape(-1), xs, ys, trace["hovertext"]):
+        for i, x, y, text in zip(decode(trace["customdata"]).reshape(-1), xs, ys, trace["hovertext"], strict=True):
             points[int(i)] = (trace["name"], float(x), float(y), text)
     return points
 
@@ -59,7 +59,7 @@ def test_the_digits_t_sne_map_with_the_current_image_and_its_neighbours(app):
     for space, vectors, query in [("feature", found.vectors, vector),
                                   ("pixel", vc.embed.pixels(model, dataset), vc.embed.pixels(model, [(image, 0)])[0])]:
         near, distance = vc.embed.neighbors(vectors, query, 8, "cosine")
-        expected = [f"{dataset.name(int(i))} · {d:.3f}" for i, d in zip(near, distance)]
+        expected = [f"{dataset.name(int(i))} · {d:.3f}" for i, d in zip(near, distance, strict=True)]
         assert all(caption in shown for caption in expected), space
     assert "200 images on a 14×15 lattice" in shown
     assert "Computed by openTSNE on the CPU (1 thread); principal components and neighbours on the CPU." in [
@@ -101,3 +101,25 @@ def test_a_dataset_that_cannot_be_downloaded_gets_its_sentence(app, tmp_path, mo
     app.selectbox(key="embed_data").select("cifar10").run()
     assert not app.exception and not app.get("plotly_chart")
     assert "could not be downloaded" in app.error[0].value
+
+
+def test_a_colour_only_change_computes_nothing_the_grid_included(app, monkeypatch):
+    app.session_state["embed_n"] = 100
+    open_page(app, "embeddings")
+    calls = []
+    for name in ("extract", "fit", "encode", "snap", "picture", "pixels"):
+        made = getattr(vc.embed, name)
+        monkeypatch.setattr(vc.embed, name, lambda *a, _made=made, _name=name, **k: (calls.append(_name),
+                                                                                      _made(*a, **k))[1])
+    model, _ = current(app)
+    forwards = []
+    handle = model.module.register_forward_pre_hook(lambda *_: forwards.append(1))
+    try:
+        for colour in ("predicted", "label", "predicted"):
+            app.radio(key="embed_colour").set_value(colour).run()
+            assert not app.exception
+    finally:
+        handle.remove()
+    assert calls == [] and forwards == []
+    names = {trace["name"] for trace in figure(app)["data"] if "customdata" in trace}
+    assert names <= set(model.categories)  # coloured by the predicted class

@@ -19,6 +19,7 @@ from torch import nn
 import vizcore as vc
 from vizcore.activations import grids, units
 
+
 def use_model(app, name):
     app.sidebar.selectbox(key="model_name").select(name)
     app.sidebar.radio(key="weights_mode").set_value("pretrained" if name.startswith("builtin") else "random init")
@@ -137,7 +138,7 @@ def test_the_output_layer_names_the_models_top_classes(app):
     app.selectbox(key="activations_layer").select(model.layers[-1].name).run()
     assert not app.exception
     bars = figure(app, 1)["data"][0]
-    shown = list(zip(bars["y"][::-1], decode(bars["x"])[::-1]))
+    shown = list(zip(bars["y"][::-1], decode(bars["x"])[::-1], strict=True))
     reference = model.predict(image, k=5)
     assert [label for label, _ in shown] == [label for label, _ in reference]
     np.testing.assert_allclose([p for _, p in shown], [p for _, p in reference], rtol=1e-5)
