@@ -16,23 +16,14 @@ from __future__ import annotations
 
 from vizcore.core.model import Model
 
-CPU: dict[str, dict] = {
-    "synthesis": {"steps": 60, "channels": 4},
-    "dream": {"octaves": 3, "steps": 5},
-    "invert": {"steps": 60},
-    "adversarial": {"steps": 20},
-    "fooling": {"steps": 100},
-    "style": {"size": 96, "steps": 40},
-    "attribution": {"samples": 15, "steps": 16, "stride_share": 2},
-}
-PAPER: dict[str, dict] = {
-    "synthesis": {"steps": 200, "channels": 16},
-    "dream": {"octaves": 4, "steps": 10},
-    "invert": {"steps": 200},
-    "adversarial": {"steps": 20},
-    "fooling": {"steps": 200},
-    "style": {"size": 512, "steps": 500},
-    "attribution": {"samples": 50, "steps": 64, "stride_share": 4},
+DEFAULTS: dict[str, dict[str, tuple]] = {  # page: {setting: (on a CPU, the papers')}
+    "synthesis": {"steps": (60, 200), "channels": (4, 16)},
+    "dream": {"octaves": (3, 4), "steps": (5, 10)},
+    "invert": {"steps": (60, 200)},
+    "adversarial": {"steps": (20, 20)},
+    "fooling": {"steps": (100, 200)},
+    "style": {"size": (96, 512), "steps": (40, 500)},
+    "attribution": {"samples": (15, 50), "steps": (16, 64), "stride_share": (2, 4)},
 }
 
 
@@ -43,7 +34,7 @@ def paper_by_default(m: Model) -> bool:
 
 def settings(page: str, paper: bool = False) -> dict:
     """The defaults of ``page``'s widgets: the papers' (``paper``) or those sized for a CPU."""
-    return dict((PAPER if paper else CPU)[page])
+    return {name: values[int(paper)] for name, values in DEFAULTS[page].items()}
 
 
 def dream_layer(m: Model):
