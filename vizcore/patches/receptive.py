@@ -212,6 +212,8 @@ def _replacement(sub: nn.Module) -> nn.Module | None:
     """What a module becomes in the averaging copy, or None to keep it."""
     if isinstance(sub, _NORMS):
         return nn.Identity()
+    if isinstance(sub, nn.ReLU6):  # its cap would stop the gradient where residual sums take the averages above 6
+        return nn.ReLU()
     if isinstance(sub, nn.MaxPool2d) and sub.dilation in (1, (1, 1)):
         return nn.AvgPool2d(sub.kernel_size, sub.stride, sub.padding, sub.ceil_mode)
     if isinstance(sub, nn.MaxPool1d):
