@@ -85,11 +85,12 @@ view = st.radio("Beside each patch", list(VIEWS), format_func=VIEWS.get, horizon
                      "(grey is 0).", **widgets.remembered("patches_view", "guided_backprop"))
 views = []
 try:
-    for rank in range(k):
-        target = Unit(layer.name, unit, places[rank] if layer.is_map else None)
-        gradient = cache.attribution(model_key, f"{dataset.fingerprint}:{int(top.indices[unit, rank])}", view, target,
-                                     {}, model, seen[rank][0])
-        views.append(gradient_picture(gradient))
+    with st.spinner(f"Sending the unit's signal back to the pixels of its {k} patches ({VIEWS[view]})…"):
+        for rank in range(k):
+            target = Unit(layer.name, unit, places[rank] if layer.is_map else None)
+            gradient = cache.attribution(model_key, f"{dataset.fingerprint}:{int(top.indices[unit, rank])}", view,
+                                         target, {}, model, seen[rank][0])
+            views.append(gradient_picture(gradient))
 except vc.ModelError as e:
     st.warning(str(e))
 patches = [crop(model, img, layer.name, *places[rank]) for rank, (img, _) in enumerate(seen)]

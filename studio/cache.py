@@ -113,7 +113,7 @@ def activation_grid(model_key: tuple, image_key: str, layer: str, colormap: str,
     return downloads.png(picture), layout
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner="Running the network on the image…")
 def probabilities(model_key: tuple, image_key: str, _model: vc.Model, _image) -> np.ndarray:
     """The model's class probabilities for the image [K] (keys identify both)."""
     return _model.probabilities(_image)
