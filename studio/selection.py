@@ -23,6 +23,8 @@ import streamlit as st
 
 import vizcore as vc
 
+from . import widgets
+
 SELECTED_LAYER = "selected_layer"
 SELECTED_UNIT = "selected_unit"
 
@@ -53,19 +55,16 @@ def layer_selectbox(model: vc.Model, label: str, key: str, candidates: list[vc.L
                     store: str = SELECTED_LAYER, default: vc.Layer | None = None) -> vc.Layer:
     """A layer picker (widget ``key``) bound to the stored layer ``store``."""
     chosen = layer(model, candidates, store, default)
-    layers = candidates or model.layers
-    st.session_state[key] = chosen.name
-    titles = {candidate.name: layer_title(candidate) for candidate in layers}
-    st.selectbox(label, list(titles), format_func=titles.get, key=key, on_change=_store, args=(key, store))
+    titles = {candidate.name: layer_title(candidate) for candidate in candidates or model.layers}
+    st.selectbox(label, list(titles), format_func=titles.get, **widgets.remembered(key, chosen.name, store))
     return chosen
 
 
 def index_input(label: str, count: int, key: str, store: str = SELECTED_UNIT, help: str | None = None) -> int:
     """A number input 0 … ``count`` - 1 (widget ``key``) bound to the stored index ``store``."""
     chosen = unit(count, store)
-    st.session_state[key] = chosen
-    st.number_input(label, min_value=0, max_value=count - 1, step=1, key=key, help=help, on_change=_store,
-                    args=(key, store))
+    st.number_input(label, min_value=0, max_value=count - 1, step=1, help=help,
+                    **widgets.remembered(key, chosen, store))
     return chosen
 
 
@@ -78,7 +77,3 @@ def on_pick(chart_key: str, to_index: Callable[[dict], int | None], store: str =
             st.session_state[store] = index
 
     return callback
-
-
-def _store(key: str, store: str) -> None:
-    st.session_state[store] = st.session_state[key]

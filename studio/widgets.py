@@ -77,11 +77,12 @@ def stale(where=st, what: str = "The picture below") -> None:
 
 
 
-def remembered(key: str, default) -> dict:
+def remembered(key: str, default, store: str | None = None) -> dict:
     """``key``, ``on_change`` and ``args`` for a widget (``st.radio(label, options, **remembered("k", "a"))``) whose
-    value is kept apart from the widget, so that it survives a run that does not draw it (Streamlit forgets those;
-    the browser would go on showing the old choice while the page used the default)."""
-    store = f"_{key}_kept"
+    value is kept apart from the widget, in ``st.session_state[store]`` (default ``_{key}_kept``), so that it
+    survives a run that does not draw it (Streamlit forgets those; the browser would go on showing the old choice
+    while the page used the default), and other pages can read or set it."""
+    store = store or f"_{key}_kept"
     st.session_state[key] = st.session_state.get(store, default)
     return {"key": key, "on_change": _copy, "args": (key, store)}
 

@@ -101,6 +101,8 @@ def test_a_dataset_that_cannot_be_downloaded_gets_its_sentence(app, tmp_path, mo
     app.selectbox(key="embed_data").select("cifar10").run()
     assert not app.exception and not app.get("plotly_chart")
     assert "could not be downloaded" in app.error[0].value
+    assert "CIFAR-10 needs the internet the first time: 163 MB are downloaded once and kept." in [
+        caption.value for caption in app.caption]  # said before trying
 
 
 def test_a_colour_only_change_computes_nothing_the_grid_included(app, monkeypatch):
