@@ -1,8 +1,8 @@
 """Feature visualisation: the image a class or a unit likes best, made by gradient ascent.
 
 Simonyan et al. 2014's class models, unit visualisations with Yosinski et
-al. 2015's regularisers and their four presets, or Olah et al. 2017's
-Fourier parameterisation with random jitter, scale and rotation; a whole
+al. 2015's regularizers and their four presets, or Olah et al. 2017's
+Fourier parametrization with random jitter, scale and rotation; a whole
 layer's first channels as one batch. Everything comes from
 ``vc.synthesis``; ``studio.runs`` draws the live preview, the time left and
 the score curve, and keeps the result. The unit defaults to the one picked
@@ -16,7 +16,7 @@ import streamlit as st
 from PIL import ImageOps
 
 import vizcore as vc
-from studio import charts, downloads, runs, selection, sidebar, widgets
+from studio import charts, defaults, downloads, runs, selection, sidebar, widgets
 from vizcore.core.model import ranked
 
 PRESET_NONE = "none (Simonyan et al. 2014)"
@@ -69,6 +69,7 @@ with top[1]:
             subject = f"{layer.label}-first{shown}"
 with top[2]:
     param = st.radio("Parametrization", vc.synthesis.PARAMETRIZATIONS, horizontal=True, key="synthesis_param",
+                     index=vc.synthesis.PARAMETRIZATIONS.index(defaults.parametrization(model)),
                      format_func={"pixels": "pixels", "fourier": "Fourier, decorrelated colour"}.get,
                      help="Fourier: Olah et al. 2017; the image is a 1/f-scaled spectrum, stepped with Adam.")
     transforms = st.toggle("Random jitter, scale and rotation each step", value=param == "fourier",

@@ -14,11 +14,12 @@ Streamlit here: a benchmark or a notebook imports it.
 """
 from __future__ import annotations
 
+from vizcore import filters
 from vizcore.core.model import Model
 
 DEFAULTS: dict[str, dict[str, tuple]] = {  # page: {setting: (on a CPU, the papers')}
     "synthesis": {"steps": (60, 200), "channels": (4, 16)},
-    "dream": {"octaves": (3, 4), "steps": (5, 10)},
+    "dream": {"octaves": (3, 4), "steps": (10, 10)},
     "invert": {"steps": (60, 200)},
     "adversarial": {"steps": (20, 20)},
     "fooling": {"steps": (100, 200)},
@@ -37,6 +38,13 @@ def settings(page: str, paper: bool = False) -> dict:
     return {name: values[int(paper)] for name, values in DEFAULTS[page].items()}
 
 
+def parametrization(m: Model) -> str:
+    """Feature visualisation's default parametrization: Olah et al. 2017's decorrelated Fourier spectrum (with
+    random transforms) for an ImageNet-sized network, whose pixel-space pictures stay noise for hundreds of steps;
+    pixels for the small built-in models, whose shapes come out sharper in them."""
+    return "fourier" if m.input_size >= 128 else "pixels"
+
+
 def dream_layer(m: Model):
     """DeepDream's default layer: two thirds of the way up the feature maps (None when the model shows none)."""
     maps = [layer for layer in m.layers if layer.is_map]
@@ -44,7 +52,9 @@ def dream_layer(m: Model):
 
 
 def inversion_layers(m: Model) -> list[str]:
-    """Feature inversion's default layers: the first and third convolutions, the last one, and the layer before
-    the classifier's last two (detail kept at the bottom, only the gist at the top)."""
-    convs = [layer.name for layer in m.layers if layer.kind == "Conv2d"]
-    return list(dict.fromkeys([*convs[:3:2], *convs[-1:], m.layers[-3:][0].name]))
+    """Feature inversion's default layers: the first and third convolutions, the last one, and the vector layer
+    before the classifier's last two where there is one (AlexNet's fc7): detail kept at the bottom, only the gist
+    at the top."""
+    convs = [layer.name for layer in filters.conv_layers(m)]
+    top = [m.layers[-3].name] if len(m.layers) >= 3 and not m.layers[-3].is_map else []
+    return list(dict.fromkeys([*convs[:3:2], *convs[-1:], *top])) or [m.layers[-1].name]

@@ -51,7 +51,7 @@ def walk_synthesis(app) -> None:
 
 def test_feature_visualisation_walk(app):
     open_page(app, "synthesis")
-    assert app.slider(key="synthesis_steps").value == defaults.CPU["synthesis"]["steps"]
+    assert app.slider(key="synthesis_steps").value == defaults.settings("synthesis")["steps"]
     walk_synthesis(app)
     set_and_run(app.radio(key="synthesis_kind"), "a whole layer")
     app.slider(key="synthesis_channels").set_value(2)
@@ -76,7 +76,7 @@ def test_feature_visualisation_walk(app):
 
 def test_dream_and_inversion_walk(app):
     open_page(app, "dream")
-    assert app.slider(key="dream_octaves").value == defaults.CPU["dream"]["octaves"]
+    assert app.slider(key="dream_octaves").value == defaults.settings("dream")["octaves"]
 
     def walk():
         maps = [layer.name for layer in app.session_state["_model"].layers if layer.is_map]
@@ -130,7 +130,7 @@ def test_adversarial_walk(app):
 
 def test_style_walk(app):
     open_page(app, "style")
-    assert app.slider(key="style_size").value == defaults.CPU["style"]["size"]
+    assert app.slider(key="style_size").value == defaults.settings("style")["size"]
 
     def walk():
         for mode in ("texture", "transfer", "sweep"):
