@@ -31,8 +31,7 @@ METHODS = {  # vizcore function -> (title, paper, whether it can explain a unit)
     "integrated_gradients": ("Integrated gradients", "Sundararajan et al. 2017", True),
     "occlusion": ("Occlusion", "Zeiler & Fergus 2014", False),
 }
-LONG = {"smoothgrad": "noisy copies", "integrated_gradients": "steps", "occlusion": "positions"}
-"""The methods that draw a progress bar, and what their progress counts."""
+LONG = {"smoothgrad": "noisy copies", "integrated_gradients": "steps", "occlusion": "positions"}  # with a bar: its unit
 FILLS = {"the training set's mean colour": None, "black": 0, "mid grey": 128, "white": 255}
 PER_ROW = 3
 

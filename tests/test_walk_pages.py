@@ -5,7 +5,9 @@ The walks use the built-in shapes model and small datasets, so that each test ta
 promises that a walk can check on every step: a layer change on Activations never leaves a silent unit picked
 without saying so, and every prediction chart names its classes as categories.
 """
+import ast
 import json
+from pathlib import Path
 
 import pytest
 from test_pages import current, open_page
@@ -141,3 +143,12 @@ def test_attribution_every_mode_and_setting(app):
                ("selectbox", "attribution_cam_layer", ["features.3"]), ("selectbox", "attribution_colormap", ["gray"]),
                ("slider", "attribution_alpha", [0.3]), ("radio", "attribution_explain", ["a unit", "a class"]),
                ("selectbox", "model_name", ["builtin-digits"])])
+
+
+def test_no_page_shows_a_stray_string():
+    """Streamlit's magic draws every bare expression of a page file: only the module docstring may be one."""
+    for path in sorted(Path(__file__).resolve().parents[1].glob("pages/*.py")):
+        body = ast.parse(path.read_text()).body
+        stray = [node.lineno for node in body[1:]
+                 if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)]
+        assert stray == [], f"{path.name}: lines {stray}"
