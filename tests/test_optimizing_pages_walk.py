@@ -20,6 +20,15 @@ def set_and_run(widget, value) -> None:
     ok(widget.root)
 
 
+def press(app, *buttons: str, **sliders) -> None:
+    """Set the sliders (key=value), then press each button in turn: no traceback."""
+    for key, value in sliders.items():
+        app.slider(key=key).set_value(value)
+    for button in buttons:
+        app.button(key=button).click().run()
+        ok(app)
+
+
 def elsewhere_and_back(app, page: str) -> None:
     """Another network and another page, then back to the built-in model and this page."""
     use_model(app, "builtin-digits")
@@ -54,10 +63,7 @@ def test_feature_visualisation_walk(app):
     assert app.slider(key="synthesis_steps").value == defaults.settings("synthesis")["steps"]
     walk_synthesis(app)
     set_and_run(app.radio(key="synthesis_kind"), "a whole layer")
-    app.slider(key="synthesis_channels").set_value(2)
-    app.slider(key="synthesis_steps").set_value(10)
-    app.button(key="synthesis_run").click().run()
-    ok(app)
+    press(app, "synthesis_run", synthesis_channels=2, synthesis_steps=10)
     assert any(caption.startswith("after 10 steps · mean score") for image in app.main.get("image")
                for caption in image.captions)
     assert not any(column.get("image") for column in app.main.columns)  # the mosaic and its curve: one above the other
@@ -90,13 +96,7 @@ def test_dream_and_inversion_walk(app):
             set_and_run(app.toggle(key="dream_paper"), paper)
 
     walk()
-    app.slider(key="dream_octaves").set_value(1)
-    app.slider(key="dream_steps").set_value(2)
-    app.slider(key="invert_steps").set_value(20)
-    app.button(key="dream_run").click().run()
-    ok(app)
-    app.button(key="invert_run").click().run()
-    ok(app)
+    press(app, "dream_run", "invert_run", dream_octaves=1, dream_steps=2, invert_steps=20)
     walk()
     set_and_run(app.multiselect(key="invert_layers"), ["features.0", "features.3"])
     assert "Press **Run** to start." in texts(app.info)  # a one-layer result is not drawn as two
@@ -115,12 +115,7 @@ def test_adversarial_walk(app):
             set_and_run(app.selectbox(key=f"adversarial_target:{app.session_state['_model_key']}"), target)
 
     walk()
-    app.slider(key="adversarial_steps").set_value(3)
-    app.slider(key="fooling_steps").set_value(10)
-    app.button(key="adversarial_run").click().run()
-    ok(app)
-    app.button(key="fooling_run").click().run()
-    ok(app)
+    press(app, "adversarial_run", "fooling_run", adversarial_steps=3, fooling_steps=10)
     walk()
     set_and_run(app.selectbox(key=f"fooling_target:{key}"), 5)
     assert "Press **Run** to start." in texts(app.info)  # the fooling image of class 0 is not said to be of 5
@@ -142,12 +137,9 @@ def test_style_walk(app):
         set_and_run(app.toggle(key="style_paper"), False)
 
     walk()
-    app.slider(key="style_size").set_value(32)
-    app.slider(key="style_steps").set_value(10).run()
     for mode in ("texture", "transfer", "sweep"):
         set_and_run(app.radio(key="style_mode"), mode)
-        app.button(key="style_run").click().run()
-        ok(app)
+        press(app, "style_run", style_size=32, style_steps=10)
     set_and_run(app.slider(key="style_steps"), 20)  # a change waits for Run: the sweep stays, with a note
     assert "The settings have changed" in texts(app.info) and app.select_slider(key="style_ratio")
     walk()
