@@ -20,7 +20,7 @@ from vizcore.core.model import Model
 DEFAULTS: dict[str, dict[str, tuple]] = {  # page: {setting: (on a CPU, the papers')}
     "synthesis": {"steps": (60, 200), "channels": (4, 16)},
     "dream": {"octaves": (3, 4), "steps": (10, 10)},
-    "invert": {"steps": (60, 200)},
+    "invert": {"steps": (40, 200)},
     "adversarial": {"steps": (20, 20)},
     "fooling": {"steps": (100, 200)},
     "style": {"size": (96, 512), "steps": (40, 500)},
