@@ -1,7 +1,8 @@
 """Wall and CPU time of every page's main action at the app's CPU defaults, on the built-in and an ImageNet model.
 
 A page's main action is what its first Run (or its first paint) computes,
-with the settings the page starts at on a CPU (``studio.defaults``, the
+with the settings the page starts at on a CPU, or with ``--paper`` at the
+papers' settings (as on a GPU) (``studio.defaults``, the
 place the pages read them from; the datasets' 500 images and the first
 ReLU, conv and penultimate layers are the pages' own starting choices). CPU
 time is ``time.process_time`` plus the CPU time of the worker processes that
@@ -15,6 +16,7 @@ times as long as with ``OMP_WAIT_POLICY=PASSIVE`` (set before torch loads)
 or ``--threads 1``. The line "OMP_WAIT_POLICY" above the table says which.
 
     python benchmarks/page_actions.py [--models builtin-shapes efficientnet_lite0] [--threads N] [--pictures DIR]
+    python benchmarks/page_actions.py --paper --device cuda      # the papers' settings, as on a GPU
 """
 import argparse
 import os
@@ -36,7 +38,7 @@ DATASET_IMAGES = 500  # the dataset picker's starting number of images (studio/d
 TARGET_S = 30.0
 
 
-def actions(m: vc.Model, image, cpu: dict) -> dict:
+def actions(m: vc.Model, image, chosen: dict) -> dict:
     """Each page's main action as a function returning the pictures it made (name -> PIL image)."""
     dataset = vc.data.builtin("digits" if m.name == "builtin-digits" else "shapes", split="test", n=DATASET_IMAGES)
     relu = next((layer.name for layer in m.layers if layer.kind == "ReLU"), m.layers[0].name)
@@ -71,38 +73,38 @@ def actions(m: vc.Model, image, cpu: dict) -> dict:
 
     def synthesis():
         param = defaults.parametrization(m)
-        made = last(vc.synthesis.class_visualization(m, predicted, steps=cpu["synthesis"]["steps"], param=param,
+        made = last(vc.synthesis.class_visualization(m, predicted, steps=chosen["synthesis"]["steps"], param=param,
                                                      transforms=param == "fourier"))
         return {"class-visualization": made.image}
 
     def layer_mosaic():
         param = defaults.parametrization(m)
-        made = last(vc.synthesis.layer_mosaic(m, m.layers[0].name, cpu["synthesis"]["channels"],
-                                              steps=cpu["synthesis"]["steps"], param=param,
+        made = last(vc.synthesis.layer_mosaic(m, m.layers[0].name, chosen["synthesis"]["channels"],
+                                              steps=chosen["synthesis"]["steps"], param=param,
                                               transforms=param == "fourier"))
         return {"layer-mosaic": made.image}
 
     def dream():
         layer = defaults.dream_layer(m)
         made = last(vc.synthesis.deep_dream(m, image, layer.name, jitter=max(1, round(32 * m.input_size / 224)),
-                                            **cpu["dream"]))
+                                            **chosen["dream"]))
         return {"deep-dream": made.image}
 
     def inversion():
-        made = last(vc.synthesis.invert(m, image, defaults.inversion_layers(m), cpu["invert"]["steps"]))
+        made = last(vc.synthesis.invert(m, image, defaults.inversion_layers(m), chosen["invert"]["steps"]))
         return {"inversion": grids.tile(np.stack([np.asarray(p) for p in made.images]), cols=len(made.images))[0]}
 
     def adversarial():
         made = last(vc.synthesis.adversarial(m, image, (predicted + 1) % len(m.categories), 16,
-                                             cpu["adversarial"]["steps"]))
+                                             chosen["adversarial"]["steps"]))
         return {"adversarial": made.image}
 
     def fooling():
-        return {"fooling": last(vc.synthesis.fooling(m, 0, cpu["fooling"]["steps"], 0.99)).image}
+        return {"fooling": last(vc.synthesis.fooling(m, 0, chosen["fooling"]["steps"], 0.99)).image}
 
     def style():
         made = last(vc.style.sweep(image, [vc.style.sample("swirls", 256)], vc.style.RATIOS, tv_weight=3.0,
-                                   model=m, **cpu["style"]))
+                                   model=m, **chosen["style"]))
         return {"style-sweep": grids.tile(np.stack([np.asarray(p) for p in made.images]), cols=4)[0]}
 
     return {"home: predict": home, "filters: grid": filters,
@@ -125,22 +127,24 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch's intra-op threads (default: torch's)")
     parser.add_argument("--pictures", type=Path, default=None, help="save each action's pictures here, as PNG")
     parser.add_argument("--only", nargs="*", default=None, help="run only the actions whose name contains one of these")
+    parser.add_argument("--paper", action="store_true", help="the papers' settings instead of the CPU defaults")
+    parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    cpu = {page: defaults.settings(page) for page in defaults.DEFAULTS}
-    print(f"device: cpu, torch threads: {torch.get_num_threads()}, "
-          f"OMP_WAIT_POLICY: {os.environ.get('OMP_WAIT_POLICY', 'unset')}, defaults: {cpu}")
+    chosen = {page: defaults.settings(page, args.paper) for page in defaults.DEFAULTS}
+    print(f"device: {args.device}, torch threads: {torch.get_num_threads()}, "
+          f"OMP_WAIT_POLICY: {os.environ.get('OMP_WAIT_POLICY', 'unset')}, defaults: {chosen}")
     print(f"{'model':20} {'action':30} {'wall s':>7} {'CPU s':>7}  {'':4}")
     photo = vc.data.builtin("samples")[0][0]
     for name in args.models:
         try:
-            m = vc.load_model(name, device="cpu")
+            m = vc.load_model(name, device=args.device)
         except vc.ModelError as e:
             print(f"{name:20} skipped: {e}")
             continue
         image = m.view(vc.data.builtin("shapes", split="test")[0][0] if name.startswith("builtin") else photo)
-        for action, run in actions(m, image, cpu).items():
+        for action, run in actions(m, image, chosen).items():
             if args.only and not any(part in action for part in args.only):
                 continue
             wall, used = time.perf_counter(), cpu_seconds()
