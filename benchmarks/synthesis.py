@@ -13,17 +13,14 @@ that both sides see the same size; inversion inverts one layer.
 
 A step's cost is what a run of 3n steps takes more than a run of n, over the
 2n steps it did more, on both sides alike, so that what a run does once
-(setting up, measuring the result) cancels out. Both wall time and the
-process's CPU time (``time.process_time``: every thread's, so less disturbed
-by other work on the machine) are measured; the two sides are timed in
-alternation, ``--repeat`` rounds (each after a warm-up), and the table gives
-the medians and the median of the rounds' ratios. Target: ratio at most 1.2
-for AlexNet and VGG-16.
+(setting up, measuring the result) cancels out; each run is the fastest of
+``--repeat``, taken in turns (after a warm-up), the one least disturbed by
+other work on the machine. Both wall time and the process's CPU time (``time.process_time``,
+every thread's) are measured. Target: ratio at most 1.2 for AlexNet and VGG-16.
 
     python benchmarks/synthesis.py [--repeat 3] [--steps 20] [--threads N] [--models builtin-shapes ...]
 """
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -54,10 +51,17 @@ def clock(run) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def per_step(run, n: int) -> tuple[float, float]:
-    """(wall, CPU) milliseconds per step: ``run(3n)`` less ``run(n)``, over 2n steps."""
-    short, long = clock(lambda: run(n)), clock(lambda: run(3 * n))
-    return tuple(1000 * (b - a) / (2 * n) for a, b in zip(short, long, strict=True))
+def per_step(runs, n: int, repeat: int) -> list[tuple[float, float]]:
+    """(wall, CPU) milliseconds per step of each of ``runs``: the fastest of ``repeat`` runs of 3n steps less the
+    fastest of ``repeat`` runs of n, over 2n steps; the runs take turns, so that a change in the machine's load
+    weighs on all alike."""
+    times = [([], []) for _ in runs]
+    for _ in range(repeat):
+        for run, (short, long) in zip(runs, times, strict=True):
+            short.append(clock(lambda run=run: run(n)))
+            long.append(clock(lambda run=run: run(3 * n)))
+    return [tuple(1000 * (min(t[k] for t in long) - min(t[k] for t in short)) / (2 * n) for k in (0, 1))
+            for short, long in times]
 
 
 def bare(m: vc.Model, layer: str | None):
@@ -118,10 +122,8 @@ def main() -> None:
             baseline = bare(m, layer)
             method_run = lambda s, make=make: exhaust(make(s))  # noqa: E731
             baseline(1), method_run(1)  # warm-up
-            rounds = [(per_step(baseline, n), per_step(method_run, n)) for _ in range(args.repeat)]
-            bare_wall, bare_cpu = (statistics.median(r[0][k] for r in rounds) for k in (0, 1))
-            wall, cpu = (statistics.median(r[1][k] for r in rounds) for k in (0, 1))
-            ratio, cpu_ratio = (statistics.median(r[1][k] / r[0][k] for r in rounds) for k in (0, 1))
+            (bare_wall, bare_cpu), (wall, cpu) = per_step([baseline, method_run], n, args.repeat)
+            ratio, cpu_ratio = wall / bare_wall, cpu / bare_cpu
             print(f"{name:15} {m.input_size:>5} {f'{n}→{3 * n}':>9} {method:26} {bare_wall:>8.1f} {wall:>9.1f} "
                   f"{ratio:>6.2f} {bare_cpu:>11.1f} {cpu:>13.1f} {cpu_ratio:>9.2f}", flush=True)
 

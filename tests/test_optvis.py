@@ -48,6 +48,10 @@ def test_feature_distance_is_the_relative_squared_distance_for_one_layer_or_one_
     each = objectives.feature_distance(["conv2", "fc7"], [t2, t7]).on(shapes)(x, x)[1]["distance"]
     assert each.tolist() == pytest.approx([relative(features["conv2"][0], t2), relative(features["fc7"][1], t7)],
                                           rel=1e-5)
+    t2b = features["conv2"][1]  # one layer, a target per picture
+    same = objectives.feature_distance(["conv2", "conv2"], [t2, t2b]).on(shapes)(x, x)[1]["distance"]
+    assert same.tolist() == pytest.approx([relative(features["conv2"][0], t2), relative(features["conv2"][1], t2b)],
+                                          rel=1e-5)
 
 
 def test_the_step_rules_move_each_picture_as_defined():
@@ -87,13 +91,12 @@ def test_transforms_roll_as_torch_rolls_and_an_affine_identity_changes_nothing()
     assert moved.shape == x.shape and not torch.allclose(moved, x)
 
 
-@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+@pytest.mark.parametrize("optimizer, lr", [("adam", None), ("normalized", 0.01)])
 def test_the_loop_reports_at_the_start_every_few_steps_and_the_end_with_the_terms_of_the_picture_shown(
-        shapes, optimizer):
-    torch.manual_seed(0)
+        shapes, optimizer, lr):
     start = noise(2, 3, 64, 64)
     objective = objectives.channel("conv3", [1, 2]) - 0.1 * objectives.total_variation()
-    steps = list(render(shapes, objective, Pixels(start), 12, optimizer, every=5))
+    steps = list(render(shapes, objective, Pixels(start), 12, optimizer, lr, every=5))
     assert [step.i for step in steps] == [0, 5, 10, 12] and all(step.total == 12 for step in steps)
     for step in (steps[0], steps[-1]):  # recomputed from the reported pictures themselves
         x = torch.stack([torch.from_numpy(np.asarray(p, dtype=np.float32) / 255).permute(2, 0, 1)
@@ -109,3 +112,11 @@ def test_constraints_act_on_pixels_only(shapes):
     spectrum = vc.optvis.Fourier(shapes, 1, 64, torch.Generator())
     with pytest.raises(ValueError, match="act on pixels"):
         next(render(shapes, objectives.logit(0), spectrum, 3, constraints=[lambda u, g, i: u]))
+
+
+def test_lbfgs_reports_every_few_iterations_and_closes_in(shapes):
+    target = shapes.activations_batch(pixels.to_input(shapes, noise(1, 3, 64, 64, seed=1)), ["conv3"])["conv3"]
+    objective = -objectives.feature_distance("conv3", target)
+    steps = list(render(shapes, objective, Pixels(noise(1, 3, 64, 64)), 12, "lbfgs", every=5))
+    assert [step.i for step in steps] == [0, 5, 10, 12]
+    assert steps[-1].parts["distance"] < steps[0].parts["distance"] / 2

@@ -105,8 +105,9 @@ def render(m: Model, objective: Objective, param: Parametrization, steps: int,
 def _quasi_newton(opt: torch.optim.LBFGS, closure, measure, report, param: Parametrization, steps: int, every: int,
                   start: bool) -> Iterator[Step]:
     """L-BFGS: up to ``every`` iterations per call, each report measured on its picture; stops early when it
-    can make no more progress. The pixels are kept real only at the end (a projection between its iterations
-    would spoil its curvature pairs), so that the result is measured as it is shown."""
+    can make no more progress. Its pixels are free, as in Gatys et al.'s L-BFGS (a projection between its
+    iterations would spoil its curvature pairs): the terms are those of the pictures before they are clipped to
+    be shown."""
     if start:
         yield report(0, *measure())
     done = 0
@@ -119,7 +120,6 @@ def _quasi_newton(opt: torch.optim.LBFGS, closure, measure, report, param: Param
         done = reached
         if done < steps:
             yield report(done, *measure())
-    param.constrain()
     yield report(done, *measure())
 
 

@@ -172,6 +172,10 @@ def feature_distance(layers: str | Sequence[str], targets: torch.Tensor | Sequen
         target = torch.as_tensor(targets).detach()
         norm = target.pow(2).sum().clamp_min(1e-12)
         return term(name, (layers,), lambda c: (c[layers] - target).pow(2).flatten(1).sum(dim=1) / norm)
+    if len(set(layers)) == 1:  # one layer with a target per picture: as one batch
+        layer, stacked = layers[0], torch.stack([t.detach() for t in targets])
+        norms = stacked.pow(2).flatten(1).sum(dim=1).clamp_min(1e-12)
+        return term(name, (layer,), lambda c: (c[layer] - stacked).pow(2).flatten(1).sum(dim=1) / norms)
     layers, targets = tuple(layers), [t.detach() for t in targets]
     norms = [t.pow(2).sum().clamp_min(1e-12) for t in targets]
 
