@@ -92,9 +92,8 @@ else:
     start = partial(vc.style.sweep, content, images, vc.style.RATIOS, **settings)
 key = (net.style_layers, None if mode == "texture" else content_key,
        style_keys[:1] if mode == "texture" else style_keys, tuple(weights), tuple(sorted(shown.items(), key=str)))
-result = runs.live("style", (mode, net_key), key, start, styles.rows, MODES[mode],
-                   lambda step: widgets.montage(step.images or [step.image], cols=len(step.images) or 1),
-                   96 * len(vc.style.RATIOS) if mode == "sweep" else 256, chart=mode != "sweep", shared=True)
+result = runs.live("style", (mode, net_key), key, start, styles.rows, MODES[mode],  # a sweep's image: all side by side
+                   width=96 * len(vc.style.RATIOS) if mode == "sweep" else 256, chart=mode != "sweep", shared=True)
 if result is None:
     st.stop()
 
@@ -122,7 +121,7 @@ if mode == "sweep":
     history = curves[np.isclose(curves["ratio"], nearest)]
     st.caption(f"The losses of β/α = {nearest:.3g} while it was optimised.")
     files = {"This picture (PNG)": (picture, f"{name}-ratio{ratio:.3g}.png"),
-             "All ratios side by side (PNG)": (widgets.montage(last.images, cols=len(ratios)), f"{name}-all.png")}
+             "All ratios side by side (PNG)": (last.image, f"{name}-all.png")}
 else:
     picture, history = last.image, curves
     widgets.pictures(st, picture, f"{MODES[mode]} after {last.i} iterations", width=SHOWN, output_format="PNG")

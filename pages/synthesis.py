@@ -113,15 +113,14 @@ elif kind == "a unit":
     start = partial(vc.synthesis.unit_visualization, model, layer.name, unit, position=position, **settings)
 else:
     start = partial(vc.synthesis.layer_mosaic, model, layer.name, shown, **settings)
-picture = (lambda step: widgets.montage(step.images)) if whole else (lambda step: step.image)
 label = "mean score" if whole else ("logit" if kind == "a class" else "activation")
 width = MOSAIC_WIDTH if whole else 256
 result = runs.live("synthesis", (model_key, kind, subject, position), tuple(sorted(settings.items())), start,
-                   lambda step: {label: float(np.mean(step.parts["score"]))}, "Optimising", picture, width)
+                   lambda step: {label: float(np.mean(step.parts["score"]))}, "Optimising", width=width)
 
 if result:
     name = f"{model.name}-{subject}-{param}-seed{seed}"
-    final = made = picture(result.last)
+    final = made = result.last.image  # a whole layer's: the montage of its channels
     if st.toggle("Stretch the contrast", key="synthesis_stretch",
                  help="Each colour spread over 0–255, as the Deep Visualization Toolbox saves its images; faint "
                       "results (a strong decay) become visible. Scores are those of the image itself."):
