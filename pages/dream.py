@@ -72,14 +72,15 @@ else:
 
 st.subheader("Feature inversion")
 st.caption("Mahendran & Vedaldi 2015: from noise, find the image whose features at a layer match the real image's, "
-           "with a total-variation prior (β, weight) that keeps it smooth.")
+           "with a total-variation prior (its exponent β and weight) that keeps it smooth.")
 labels = {layer_.name: layer_.title for layer_ in model.layers}
 cells = st.columns(4)
 chosen = cells[0].multiselect("Layers (one reconstruction each, side by side)", list(labels),
                               default=defaults.inversion_layers(model), format_func=labels.get, key="invert_layers")
 inv_steps = cells[1].slider("Steps", 20, 1000, step=20, key="invert_steps")
 tv_weight = cells[2].select_slider("TV weight", [0.0, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0], 0.5, key="invert_tv")
-beta = cells[2].select_slider("β", [1.0, 1.5, 2.0], 2.0, key="invert_beta")
+beta = cells[2].select_slider("TV exponent", [1.0, 1.5, 2.0], 2.0, key="invert_beta",
+                             help="Mahendran & Vedaldi's β: 2 smooths, 1 lets edges stay sharp.")
 inv_seed = int(cells[3].number_input("Seed", 0, 2**31 - 1, 0, key="invert_seed"))
 if not chosen:
     st.info("Pick at least one layer.")
