@@ -5,6 +5,8 @@ The cases the classroom report found are here: "a whole layer" after any other
 mode, any mode after a whole-layer run, another network and back, another page
 and back. A result is drawn only under the mode and model that made it.
 """
+import json
+
 from test_pages import open_page, texts, use_model
 from test_style import one_thread  # noqa: F401 (an autouse fixture: one torch thread)
 
@@ -145,3 +147,13 @@ def test_style_walk(app):
     walk()
     elsewhere_and_back(app, "style")
     walk()
+
+
+def test_a_digit_class_model_names_its_classes_as_categories(app):
+    use_model(app, "builtin-digits")
+    open_page(app, "synthesis")
+    set_and_run(app.radio(key="synthesis_kind"), "a class")
+    press(app, "synthesis_run", synthesis_steps=10)
+    yaxis = json.loads(app.get("plotly_chart")[0].proto.spec)["layout"]["yaxis"]
+    assert yaxis["type"] == "category"  # "0" … "9" as names, not numbers on an axis
+    assert len(yaxis["categoryarray"]) == 5 and set(yaxis["categoryarray"]) <= {str(d) for d in range(10)}
