@@ -20,7 +20,7 @@ setup: $(STAMP)
 
 run: $(STAMP)
 	@echo "DeepVis Studio: open http://localhost:$(PORT) in a browser (Ctrl+C stops it)"
-	$(VENV)/bin/streamlit run app.py --server.headless true --server.port $(PORT)
+	OMP_WAIT_POLICY=PASSIVE $(VENV)/bin/streamlit run app.py --server.headless true --server.port $(PORT)
 
 chromium:
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)

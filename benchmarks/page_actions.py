@@ -35,13 +35,12 @@ from studio import defaults  # noqa: E402
 from vizcore.activations import grids  # noqa: E402
 
 MODELS = ["builtin-shapes", "efficientnet_lite0"]
-DATASET_IMAGES = 500  # the dataset picker's starting number of images (studio/datasets.py)
 TARGET_S = 30.0
 
 
 def actions(m: vc.Model, image, chosen: dict) -> dict:
     """Each page's main action as a function returning the pictures it made (name -> PIL image)."""
-    dataset = vc.data.builtin("digits" if m.name == "builtin-digits" else "shapes", split="test", n=DATASET_IMAGES)
+    dataset = vc.data.builtin("digits" if m.name == "builtin-digits" else "shapes", split="test", n=defaults.default_size(m))
     relu = next((layer.name for layer in m.layers if layer.kind == "ReLU"), m.layers[0].name)
     predicted = int(np.argmax(m.probabilities(image)))
 

@@ -16,6 +16,7 @@ import streamlit as st
 import vizcore as vc
 
 from . import cache, widgets
+from .defaults import default_size
 
 SOURCES = {"shapes": "built-in shapes", "digits": "built-in digits", "samples": "sample photos",
            **{name: f"{title} (download {mb} MB once)" for name, (title, mb, _) in vc.data.PUBLIC.items()},
@@ -23,18 +24,6 @@ SOURCES = {"shapes": "built-in shapes", "digits": "built-in digits", "samples": 
 SIZED = {"shapes", "digits", *vc.data.PUBLIC}
 """Sources with a number of images to take."""
 SHOWN_SKIPPED = 5
-IMAGES = {"builtin": 500, "cpu": 80, "gpu": 2000}
-"""How many images a dataset starts with: the built-in models' small pictures, another network on a CPU (its
-main action, a scan or the features of every image, in seconds), or on a GPU."""
-
-
-def default_size(model: vc.Model) -> int:
-    """How many images a dataset starts with for ``model`` (``IMAGES``)."""
-    if model.name.startswith("builtin-"):
-        return IMAGES["builtin"]
-    return IMAGES["cpu" if model.device.type == "cpu" else "gpu"]
-
-
 def pick(model: vc.Model, key: str, source_column, size_column) -> vc.data.Dataset:
     """Draw the source in ``source_column`` and, where it applies, the number of images in ``size_column``.
 

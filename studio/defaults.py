@@ -27,6 +27,17 @@ DEFAULTS: dict[str, dict[str, tuple]] = {  # page: {setting: (on a CPU, the pape
     "attribution": {"samples": (15, 50), "steps": (16, 64), "stride_share": (2, 4)},
 }
 
+IMAGES = {"builtin": 500, "cpu": 80, "gpu": 2000}
+"""How many images a dataset starts with: the built-in models' small pictures, another network on a CPU (its
+main action, a scan or the features of every image, in seconds), or on a GPU."""
+
+
+def default_size(model: Model) -> int:
+    """How many images a dataset starts with for ``model`` (``IMAGES``)."""
+    if model.name.startswith("builtin-"):
+        return IMAGES["builtin"]
+    return IMAGES["cpu" if model.device.type == "cpu" else "gpu"]
+
 
 def paper_by_default(m: Model) -> bool:
     """Whether the papers' settings are the default: when the model runs on a GPU."""
