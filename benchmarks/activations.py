@@ -21,12 +21,12 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from latency import median_ms  # noqa: E402  (benchmarks/latency.py, next to this file)
+
 import vizcore as vc  # noqa: E402
 from scripts.apptest import app_test  # noqa: E402
 from studio import downloads  # noqa: E402
 from vizcore import grids  # noqa: E402
-
-from latency import median_ms  # noqa: E402  (benchmarks/latency.py, next to this file)
 
 SWITCHES = ["features.6", "features.8", "features.10", "features.7", "features.3"]  # conv3, conv4, conv5, relu3, conv2
 
@@ -99,7 +99,7 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU")
     widths = [max(len(str(r[i])) for r in rows + [("measure", "time", "ratio", "target")]) for i in range(4)]
     for row in [("measure", "time", "ratio", "target"), tuple("-" * w for w in widths)] + rows:
-        print(" | ".join(str(cell).ljust(w) for cell, w in zip(row, widths)))
+        print(" | ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)))
 
 
 if __name__ == "__main__":

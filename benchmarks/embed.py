@@ -37,8 +37,9 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import vizcore as vc  # noqa: E402
 from latency import median_ms  # noqa: E402
+
+import vizcore as vc  # noqa: E402
 from vizcore.embed import maps  # noqa: E402
 
 
@@ -124,7 +125,6 @@ def knn_table(repeat: int) -> None:
         numpy_ms = median_ms(brute, reps)
         vc_ms = median_ms(lambda: index.search(q, 10), reps)
         print(f"{n:>8} {queries:>8} {numpy_ms:>10.1f} {vc_ms:>10.1f} {numpy_ms / vc_ms:>9.2f}")
-        del X, index, unit
 
 
 def gpu_tsne_table(points: int, device: str = "cuda") -> None:

@@ -40,7 +40,8 @@ TARGET_S = 30.0
 
 def actions(m: vc.Model, image, chosen: dict) -> dict:
     """Each page's main action as a function returning the pictures it made (name -> PIL image)."""
-    dataset = vc.data.builtin("digits" if m.name == "builtin-digits" else "shapes", split="test", n=defaults.default_size(m))
+    dataset = vc.data.builtin("digits" if m.name == "builtin-digits" else "shapes", split="test",
+                              n=defaults.default_size(m))
     relu = next((layer.name for layer in m.layers if layer.kind == "ReLU"), m.layers[0].name)
     predicted = int(np.argmax(m.probabilities(image)))
 

@@ -37,8 +37,9 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import vizcore as vc  # noqa: E402
 from latency import median_ms  # noqa: E402
+
+import vizcore as vc  # noqa: E402
 from vizcore.data.batches import batches  # noqa: E402
 from vizcore.patches import batch_top  # noqa: E402
 

@@ -19,7 +19,7 @@ def shapes_model():
 
 def recalls(model: builtin.Builtin, dataset: data.Dataset) -> tuple[float, np.ndarray]:
     """(accuracy, per-class recall [10]) of ``model`` on ``dataset``, through its own preprocessing."""
-    images, labels = zip(*dataset)
+    images, labels = zip(*dataset, strict=True)
     correct = predict(model.module, model.preprocessing, images) == np.array(labels)
     return correct.mean(), np.bincount(labels, correct, 10) / np.bincount(labels, minlength=10)
 

@@ -146,7 +146,7 @@ def test_a_point_placed_back_into_its_own_map_lands_by_its_original(digit_maps, 
     span = np.ptp(fitted.points, axis=0).max()
     away = np.linalg.norm(placed - fitted.points[chosen], axis=1) / span  # a random place: about 0.3
     assert np.median(away) < 0.02 and away.max() < 0.05
-    for point, i in zip(placed, chosen):
+    for point, i in zip(placed, chosen, strict=True):
         nearest, _ = search.Index(fitted.points, "l2", "cpu").search(point, 20)  # UMAP packs a class tightly
         assert i in nearest
     assert fitted.place(digits_features.vectors[0]).shape == (2,)
@@ -197,7 +197,7 @@ def test_the_grid_picture_puts_each_image_in_its_cell():
     images = [Image.new("RGB", (10, 10), (40 * i, 0, 0)) for i in range(5)]
     cells = np.array([4, 0, 2, 1, 3])
     picture = np.asarray(vc.embed.picture(images, cells, cols=3, rows=2, size=8))
-    for img, cell in zip(images, cells):
+    for img, cell in zip(images, cells, strict=True):
         row, col = divmod(int(cell), 3)
         assert (picture[1 + row * 9 + 4, 1 + col * 9 + 4] == img.getpixel((0, 0))).all()  # 1-pixel gaps
     assert (picture[1 + 9 + 4, 1 + 2 * 9 + 4] == 255).all()  # the sixth cell is empty
@@ -233,7 +233,7 @@ def test_sixteen_threads_get_what_one_gets(digits_model):
     serial = [work(t) for t in range(16)]
     with ThreadPoolExecutor(16) as pool:
         parallel = list(pool.map(work, range(16)))
-    for (vectors, (i, d)), (vectors_, (i_, d_)) in zip(serial, parallel):
+    for (vectors, (i, d)), (vectors_, (i_, d_)) in zip(serial, parallel, strict=True):
         assert torch.equal(torch.from_numpy(vectors), torch.from_numpy(vectors_))
         np.testing.assert_array_equal(i, i_)
         np.testing.assert_array_equal(d, d_)

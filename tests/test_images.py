@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from vizcore.errors import ImageError
 from vizcore.data.images import open_image
+from vizcore.errors import ImageError
 
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
 

@@ -14,9 +14,8 @@ from conftest import noise_image
 from torch import nn
 
 import vizcore as vc
-from vizcore.patches import store
 from vizcore.__main__ import main
-from vizcore.patches import TopK, crop, receptive_field, scan
+from vizcore.patches import TopK, crop, receptive_field, scan, store
 
 
 def small_net() -> vc.Model:

@@ -18,10 +18,9 @@ import torch
 from conftest import noise_image
 
 import vizcore as vc
-from vizcore.patches import store
-from vizcore.data.batches import MIN_BATCHES, usable_workers
-from vizcore.patches import scan
 from vizcore.core.progress import Meter, duration
+from vizcore.data.batches import MIN_BATCHES, usable_workers
+from vizcore.patches import scan, store
 
 LAYERS = ["conv2", "conv5", "fc7"]
 
@@ -84,7 +83,7 @@ def test_small_and_unpicklable_datasets_are_read_here(jpegs, shapes_model, tmp_p
     assert usable_workers(jpegs, MIN_BATCHES * batch, batch, 9) == MIN_BATCHES  # no more workers than batches
     assert usable_workers(jpegs, (MIN_BATCHES - 1) * batch, batch, 3) == 0
     local = vc.data.Dataset(jpegs.classes, "local", len(jpegs), lambda i: jpegs[i], str)
-    with pytest.raises(Exception):
+    with pytest.raises(pickle.PicklingError):
         pickle.dumps(local)
     assert usable_workers(local, len(local), batch, 3) == 0
     small = Recorded(jpegs, tmp_path / "small")

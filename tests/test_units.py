@@ -1,4 +1,5 @@
-"""vizcore.activations.units: strengths, ranks and peaks of planted activations; overlays that land where the input is bright.
+"""vizcore.activations.units: strengths, ranks and peaks of planted activations; overlays that land where the input
+is bright.
 
 The overlay test builds a network whose every convolution averages its input
 (all weights equal), so each layer's map is a blurred copy of the image's

@@ -20,11 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from vizcore import data
+from vizcore.core.loading import load_model
+from vizcore.core.progress import Meter
 from vizcore.data.batches import default_workers
 from vizcore.errors import VizError
-from vizcore.core.loading import load_model
 from vizcore.patches import scan
-from vizcore.core.progress import Meter
 
 BUILTIN_DATA = ("shapes", "digits", "samples")
 

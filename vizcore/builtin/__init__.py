@@ -13,10 +13,10 @@ from typing import NamedTuple
 
 import torch
 
-from vizcore.errors import ModelError
-from vizcore.core.preprocessing import Preprocessing
 from vizcore.builtin import digits, shapes
 from vizcore.builtin.net import MiniAlexNet
+from vizcore.core.preprocessing import Preprocessing
+from vizcore.errors import ModelError
 
 NAMES = ("builtin-shapes", "builtin-digits")
 WEIGHTS_DIR = Path(__file__).with_name("weights")

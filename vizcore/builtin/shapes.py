@@ -86,7 +86,7 @@ def _draw(rng: np.random.Generator, draw_fn, min_r: float = 10, max_r: float = 2
 def _polygon(cx: float, cy: float, radii, angle: float) -> list[tuple[float, float]]:
     """Vertices at evenly spaced angles from ``angle``, at the given radii in turn."""
     a = angle + np.arange(len(radii)) * 2 * np.pi / len(radii)
-    return list(zip(cx + np.cos(a) * radii, cy + np.sin(a) * radii))
+    return list(zip(cx + np.cos(a) * radii, cy + np.sin(a) * radii, strict=True))
 
 
 def _circle(rng):

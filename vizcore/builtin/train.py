@@ -33,10 +33,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from vizcore.core.preprocessing import Preprocessing
 from vizcore.builtin import SPECS, digits, shapes, weights_path
 from vizcore.builtin import preprocessing as builtin_preprocessing
 from vizcore.builtin.net import MiniAlexNet
+from vizcore.core.preprocessing import Preprocessing
 
 Item = tuple[Image.Image, int]
 
@@ -77,7 +77,7 @@ def train(name: str, epochs: int | None = None, seed: int = 0,
     epochs = recipe.epochs if epochs is None else epochs
     torch.manual_seed(seed)
     preprocessing = builtin_preprocessing(f"builtin-{name}")
-    test_images, test_labels = zip(*_held_out(name))
+    test_images, test_labels = zip(*_held_out(name), strict=True)
     model = MiniAlexNet(**spec.config)
     conv1 = model.features[0]
     with torch.no_grad():
@@ -104,7 +104,7 @@ def train(name: str, epochs: int | None = None, seed: int = 0,
             loss = torch.nn.functional.cross_entropy(model(x), y)
             model.zero_grad()
             loss.backward()
-            for optimizer, schedule in zip(optimizers, schedules):
+            for optimizer, schedule in zip(optimizers, schedules, strict=True):
                 optimizer.step()
                 schedule.step()
             total, count = total + loss.item() * len(batch), count + len(batch)

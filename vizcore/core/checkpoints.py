@@ -43,18 +43,18 @@ def read(path: str | Path) -> StateDict | torch.jit.ScriptModule:
         try:
             return torch.jit.load(str(path), map_location="cpu")
         except Exception as e:  # a damaged archive raises from C++ with many types
-            raise ModelError(f"'{path.name}' looks like a TorchScript file but could not be loaded: {_first_line(e)}.") from e
+            raise ModelError(f"'{path.name}' looks like a TorchScript file but could not be loaded: "
+                             f"{_first_line(e)}.") from e
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
-        if "GLOBAL" in str(e):
+    except Exception as e:
+        if isinstance(e, pickle.UnpicklingError) and "GLOBAL" in str(e):
             raise ModelError(
                 f"'{path.name}' contains Python objects besides tensors, and loading it could run code, "
                 f"so it was refused; {SAVE_HINT}."
             ) from e
-        raise ModelError(f"'{path.name}' is not a PyTorch checkpoint that can be read (damaged or another format).") from e
-    except Exception as e:
-        raise ModelError(f"'{path.name}' is not a PyTorch checkpoint that can be read (damaged or another format).") from e
+        raise ModelError(f"'{path.name}' is not a PyTorch checkpoint that can be read (damaged or another "
+                         "format).") from e
     return _as_state_dict(loaded, path.name)
 
 

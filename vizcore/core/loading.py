@@ -13,9 +13,9 @@ from torchvision import models
 
 from vizcore import builtin
 from vizcore.core import checkpoints, lite, zoo
-from vizcore.errors import ModelError
 from vizcore.core.model import Model, output_width
 from vizcore.core.preprocessing import IMAGENET_MEAN, IMAGENET_STD, Preprocessing
+from vizcore.errors import ModelError
 
 IMAGENET = Preprocessing(224, 256, IMAGENET_MEAN, IMAGENET_STD)
 
@@ -66,7 +66,8 @@ def load_model(name: str, weights: str | models.WeightsEnum | None = "default",
     try:
         module = models.get_model(name, weights=w, progress=False)
     except Exception as e:
-        raise ModelError(f"The cached weights file {path} could not be loaded ({type(e).__name__}); delete it to download it again.") from e
+        raise ModelError(f"The cached weights file {path} could not be loaded ({type(e).__name__}); delete it to "
+                         "download it again.") from e
     return Model(module, name, w.meta["categories"], _preprocessing(w), device, f"pretrained {w.name} ({path.name})")
 
 

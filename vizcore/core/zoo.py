@@ -18,15 +18,13 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import torch.hub
 from torchvision import models
 
-from vizcore.errors import ModelError
 from vizcore.core import lite
 from vizcore.core.progress import Progress
-
+from vizcore.errors import ModelError
 
 
 @dataclass(frozen=True)
@@ -48,7 +46,8 @@ def weights_enum(name: str, weights: str | models.WeightsEnum = "default"):
     """The ``WeightsEnum`` member for ``name``: "default", a member name ("IMAGENET1K_V2", "DEFAULT",
     "ResNet18_Weights.IMAGENET1K_V1") or the member itself (``ResNet18_Weights.IMAGENET1K_V1``)."""
     if name not in models.list_models(module=models):
-        raise ModelError(f"'{name}' is not a torchvision classification model; choose one of {', '.join(names()[:6])}, … or a built-in model.")
+        raise ModelError(f"'{name}' is not a torchvision classification model; choose one of "
+                         f"{', '.join(names()[:6])}, … or a built-in model.")
     enum = models.get_model_weights(name)
     valid = f"{', '.join(enum.__members__)} (or {enum.__name__}.<name>), \"default\", or None for random weights"
     if isinstance(weights, models.WeightsEnum):

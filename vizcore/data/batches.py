@@ -27,8 +27,8 @@ from collections.abc import Iterator, Sequence
 import torch
 from torch.utils.data import DataLoader, default_collate
 
-from vizcore.errors import VizError
 from vizcore.core.preprocessing import Preprocessing
+from vizcore.errors import VizError
 
 MIN_BATCHES = 4
 """Fewer batches than this are read in the calling process: starting workers would cost more than they save."""

@@ -39,9 +39,9 @@ import torch
 from PIL import Image
 
 from vizcore.builtin import digits, shapes
-from vizcore.errors import DataError, ImageError
 from vizcore.data.images import open_image
 from vizcore.data.unzip import MAX_BYTES, MAX_FILES, extract
+from vizcore.errors import DataError, ImageError
 
 Item = tuple[Image.Image, int]
 

@@ -21,10 +21,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from vizcore.patches import store
-from vizcore.errors import DataError
 from vizcore.core.model import Model
 from vizcore.core.progress import Progress
+from vizcore.errors import DataError
+from vizcore.patches import store
 
 POOLINGS = ("mean", "flatten")
 

@@ -15,8 +15,8 @@ import numpy as np
 from PIL import Image
 from scipy.optimize import linear_sum_assignment
 
-from vizcore.errors import DataError
 from vizcore.activations.grids import tile
+from vizcore.errors import DataError
 
 MAX_CELLS = 2500
 """The largest lattice (50 × 50): the assignment's cost grows with the cube of the cell count."""
@@ -59,6 +59,6 @@ def picture(images, cells: np.ndarray, cols: int, rows: int | None = None, size:
     """The images (PIL, one per point) drawn into their cells, each ``size`` pixels square, empty cells blank."""
     rows = rows or math.ceil((int(cells.max()) + 1) / cols)
     tiles = np.full((rows * cols, size, size, 3), 255, dtype=np.uint8)
-    for img, cell in zip(images, cells):
+    for img, cell in zip(images, cells, strict=True):
         tiles[cell] = np.asarray(img.convert("RGB").resize((size, size), Image.Resampling.BILINEAR))
     return tile(tiles, cols=cols, width=cols * size)[0]

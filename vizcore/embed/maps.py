@@ -43,13 +43,13 @@ import numpy as np
 import torch
 from sklearn.decomposition import PCA
 
-from vizcore.errors import DataError
 from vizcore.core.loading import pick_device
 from vizcore.core.progress import Progress
 from vizcore.embed.principal import Reduction
 from vizcore.embed.search import Index, float_tensor, knn_graph
 from vizcore.embed.torchtsne import TorchTSNE
 from vizcore.embed.umapping import umap
+from vizcore.errors import DataError
 
 METHODS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
 ENGINES = ("auto", "opentsne", "torch")

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from vizcore.errors import DataError
 from vizcore.core.loading import pick_device
+from vizcore.errors import DataError
 
 METRICS = ("cosine", "l2")
 BUDGET = 1 << 24

@@ -5,6 +5,15 @@ The first layer's filters act on RGB pixels and read as small colour images
 per input channel in grey and say little (Zeiler & Fergus 2014 look at those
 layers through their activations instead: :mod:`vizcore.activations`).
 """
-from vizcore.filters.kernels import conv_layers, first_rgb_layer, kernel_grid, kernels, norms, rgb_grid, rgb_tiles, weight
+from vizcore.filters.kernels import (
+    conv_layers,
+    first_rgb_layer,
+    kernel_grid,
+    kernels,
+    norms,
+    rgb_grid,
+    rgb_tiles,
+    weight,
+)
 
 __all__ = ["conv_layers", "first_rgb_layer", "kernel_grid", "kernels", "norms", "rgb_grid", "rgb_tiles", "weight"]

@@ -35,8 +35,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from vizcore.errors import ModelError
 from vizcore.core.model import Model
+from vizcore.errors import ModelError
 
 Box = tuple[int, int, int, int]
 """(top, left, bottom, right) in input pixels; bottom and right are exclusive, as in slicing and PIL's crop."""

@@ -13,19 +13,17 @@ processes read the next images meanwhile (:mod:`vizcore.data.batches`).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass
 
 import torch
 from PIL import Image, ImageDraw
 
-from vizcore.data.batches import batches
 from vizcore.core.model import Model
-from vizcore.patches.receptive import Box, receptive_field
 from vizcore.core.progress import Progress
-
-
+from vizcore.data.batches import batches
+from vizcore.patches.receptive import Box, receptive_field
 
 
 @dataclass(frozen=True)
