@@ -60,9 +60,10 @@ class Pixels(Parametrization):
 
     def __init__(self, x: torch.Tensor, scale: float | torch.Tensor = 1.0, offset: float | torch.Tensor = 0.0):
         """``x``: the starting pictures [B, C, H, W] in [0, 1]."""
-        self.scale, self.offset = scale, offset
         self.low, self.high = (0 - offset) / scale, (1 - offset) / scale
         self.leaf = ((x.detach() - offset) / scale).clamp(self.low, self.high).requires_grad_()
+        self.plain = isinstance(scale, float | int) and scale == 1 and isinstance(offset, float | int) and offset == 0
+        self.scale, self.offset = (torch.as_tensor(v, dtype=x.dtype, device=x.device) for v in (scale, offset))
 
     @classmethod
     def caffe(cls, m: Model, x: torch.Tensor) -> Pixels:
@@ -70,7 +71,9 @@ class Pixels(Parametrization):
         return cls(x, 1 / 255, pixels.stats(m)[0])
 
     def image(self) -> torch.Tensor:
-        return self.leaf * self.scale + self.offset
+        if self.plain:
+            return self.leaf
+        return torch.addcmul(self.offset, self.leaf, self.scale)
 
     def parameters(self) -> list[torch.Tensor]:
         return [self.leaf]
