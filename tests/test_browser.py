@@ -131,7 +131,7 @@ def open_style_settings(page, app_url, iterations: str) -> None:
     page.goto(f"{app_url}/style")
     page.wait_for_selector('button:has-text("Run")', timeout=90_000)
     wait_until_idle(page)
-    page.get_by_text("Settings").click()
+    page.get_by_text("Settings", exact=True).click()
     for label, key in (("Output size", "Home"), ("Iterations", iterations)):
         slider_thumb(page, label).focus()
         page.keyboard.press(key)

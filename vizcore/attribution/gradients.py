@@ -23,7 +23,17 @@ import torch
 from captum.attr import IntegratedGradients, Saliency
 from torchvision.transforms.functional import gaussian_blur
 
-from vizcore.attribution.targets import Images, Targets, Unit, as_batch, grey, one_or_batch, resolve, scorer, share
+from vizcore.attribution.targets import (
+    Images,
+    Targets,
+    Unit,
+    as_batch,
+    grey,
+    image_by_image,
+    one_or_batch,
+    resolve,
+    scorer,
+)
 from vizcore.core.model import Model
 from vizcore.core.progress import Progress
 
@@ -54,10 +64,8 @@ def smoothgrad(m: Model, img: Images, target: Targets = None, noise: float = 0.1
     if samples < 1 or noise < 0:
         raise ValueError("SmoothGrad needs at least one sample and a noise level of 0 or more.")
     x, batched = as_batch(m, img)
-    targets = resolve(m, x, target, batched)
-    maps = [_smoothgrad(m, x[b:b + 1], t, noise, samples, batch_size, seed, share(progress, b, len(x)))
-            for b, t in enumerate(targets)]
-    return one_or_batch(np.stack(maps), batched)
+    return image_by_image(x, batched, resolve(m, x, target, batched), progress,
+                          lambda one, t, part: _smoothgrad(m, one, t, noise, samples, batch_size, seed, part))
 
 
 def _smoothgrad(m: Model, x: torch.Tensor, target: int | Unit, noise: float, samples: int, batch_size: int,
@@ -111,10 +119,9 @@ def integrated_gradients(m: Model, img: Images, target: Targets = None, steps: i
     if steps < 1:
         raise ValueError("Integrated gradients need at least one step.")
     x, batched = as_batch(m, img)
-    targets = resolve(m, x, target, batched)
-    maps = [_integrated_gradients(m, x[b:b + 1], t, steps, baseline, batch_size, seed, share(progress, b, len(x)))
-            for b, t in enumerate(targets)]
-    return one_or_batch(np.stack(maps), batched)
+    return image_by_image(x, batched, resolve(m, x, target, batched), progress,
+                          lambda one, t, part: _integrated_gradients(m, one, t, steps, baseline, batch_size, seed,
+                                                                     part))
 
 
 def _integrated_gradients(m: Model, x: torch.Tensor, target: int | Unit, steps: int, baseline: str,

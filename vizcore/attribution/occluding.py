@@ -17,7 +17,7 @@ import math
 import numpy as np
 import torch
 
-from vizcore.attribution.targets import Images, Targets, as_batch, class_indices, grey, one_or_batch, share
+from vizcore.attribution.targets import Images, Targets, as_batch, class_indices, grey, image_by_image
 from vizcore.core.model import Model
 from vizcore.core.progress import Progress
 
@@ -50,9 +50,8 @@ def occlusion(m: Model, img: Images, target: Targets = None, window: int = 32, s
     targets = class_indices(m, x, target, batched, "Occlusion")
     offsets = positions(x.shape[-1], window, stride)
     paint = torch.zeros(1, 3, 1, 1, device=x.device) if fill is None else grey(m, fill)
-    drops = [_drops(m, x[b:b + 1], t, offsets, window, paint, batch_size, share(progress, b, len(x)))
-             for b, t in enumerate(targets)]
-    return one_or_batch(np.stack(drops), batched)
+    return image_by_image(x, batched, targets, progress,
+                          lambda one, t, part: _drops(m, one, t, offsets, window, paint, batch_size, part))
 
 
 def _drops(m: Model, x: torch.Tensor, target: int, offsets: list[int], window: int, paint: torch.Tensor,

@@ -67,6 +67,14 @@ def one_or_batch(maps: np.ndarray, batched: bool) -> np.ndarray:
     return maps if batched else maps[0]
 
 
+def image_by_image(x: torch.Tensor, batched: bool, targets: list, progress: Progress | None,
+                   one: Callable[[torch.Tensor, Target, Progress | None], np.ndarray]) -> np.ndarray:
+    """``one(image [1, 3, H, W], target, progress)`` for each image of the batch ``x`` with its own target and its
+    share of ``progress``: the one map, or a batch of maps when ``batched`` (each map as the image gets alone)."""
+    maps = [one(x[b:b + 1], t, share(progress, b, len(x))) for b, t in enumerate(targets)]
+    return one_or_batch(np.stack(maps), batched)
+
+
 def share(progress: Progress | None, index: int, count: int) -> Progress | None:
     """``progress`` for the ``index``-th of ``count`` equal parts of a job (one image of a batch)."""
     if progress is None:
