@@ -2,12 +2,14 @@
 
 One server and one browser serve every test.
 """
+import contextlib
 import re
 import time
 
 import numpy as np
 import pytest
 import torch
+from playwright.sync_api import expect
 
 import vizcore as vc
 from scripts.browser import chromium_page, served_app, wait_until_idle
@@ -89,7 +91,10 @@ def click(page, element, x: float, y: float) -> None:
 
 
 def settled_value(page, field, expected: str) -> str:
-    page.wait_for_function("([el, v]) => el.value === v", arg=[field.element_handle(), expected], timeout=30_000)
+    """The value of ``field`` (a locator, looked up afresh: a rerun may draw a new element) once it shows
+    ``expected`` or 30 s have passed."""
+    with contextlib.suppress(AssertionError):
+        expect(field).to_have_value(expected, timeout=30_000)
     wait_until_idle(page)
     return field.input_value()
 
@@ -179,12 +184,12 @@ def test_a_scan_in_the_served_app_reports_its_rate_then_shows_the_top_patches(ap
 def test_stop_ends_a_style_run_and_keeps_the_picture_so_far(app_url, page):
     open_style_settings(page, app_url, "End")  # 1000 iterations: long enough to stop
     page.get_by_role("button", name="Run").click()
-    page.wait_for_selector(r'text=/iteration [1-9]\d* of 1000/', timeout=120_000)  # it has begun
-    page.get_by_role("button", name="Stop").click()
-    page.wait_for_selector('text=Stopped after', timeout=60_000)
+    page.wait_for_selector(r'text=/Trade-off sweep: [1-9]\d* of 1,000 steps/', timeout=120_000)  # it has begun
+    page.get_by_role("button", name="Stop", exact=True).click()
+    page.wait_for_selector('text=Stopped after step', timeout=60_000)
     wait_until_idle(page)
     assert page.locator('[data-testid="stProgress"]').count() == 0
-    assert page.get_by_role("button", name="Run again").count() == 1
+    assert page.get_by_role("button", name="Run", exact=True).count() == 1
     assert page.locator('[data-testid="stImage"]:has-text("computed at")').count() == 1  # the sweep so far
     assert page.locator('[data-testid="stException"]').count() == 0
 
@@ -197,7 +202,7 @@ def test_a_feature_visualisation_runs_live_and_stop_keeps_the_picture_so_far(app
     page.keyboard.press("End")  # 1000 steps: time to stop
     wait_until_idle(page)
     page.get_by_role("button", name="Run", exact=True).click()
-    page.wait_for_selector(r'text=/Optimising: step [1-9]\d* of 1000/', timeout=120_000)  # the live progress
+    page.wait_for_selector(r'text=/Optimising: [1-9]\d* of 1,000 steps · .* left/', timeout=120_000)  # live, time left
     page.get_by_role("button", name="Stop", exact=True).click()
     page.wait_for_selector('text=Stopped after step', timeout=60_000)
     wait_until_idle(page)

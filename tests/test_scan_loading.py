@@ -83,7 +83,7 @@ def test_small_and_unpicklable_datasets_are_read_here(jpegs, shapes_model, tmp_p
     assert usable_workers(jpegs, MIN_BATCHES * batch, batch, 9) == MIN_BATCHES  # no more workers than batches
     assert usable_workers(jpegs, (MIN_BATCHES - 1) * batch, batch, 3) == 0
     local = vc.data.Dataset(jpegs.classes, "local", len(jpegs), lambda i: jpegs[i], str)
-    with pytest.raises(pickle.PicklingError):
+    with pytest.raises((pickle.PicklingError, AttributeError)):  # a local function: AttributeError
         pickle.dumps(local)
     assert usable_workers(local, len(local), batch, 3) == 0
     small = Recorded(jpegs, tmp_path / "small")
