@@ -15,6 +15,7 @@ import streamlit as st
 
 import vizcore as vc
 from studio import defaults, downloads, runs, selection, sidebar, widgets
+from vizcore.activations import grids
 
 
 def several(step: vc.Step) -> list:
@@ -89,7 +90,7 @@ titles = [model.layer(name).label for name in chosen]
 inverted = runs.live("invert", (model_key, image_key, tuple(chosen)), (inv_steps, tv_weight, beta, inv_seed),
                      partial(vc.synthesis.invert, model, image, chosen, inv_steps, tv_weight, beta, seed=inv_seed),
                      distances, "Inverting",
-                     lambda step: widgets.montage([seen, *several(step)], cols=len(chosen) + 1),
+                     lambda step: grids.montage([seen, *several(step)], cols=len(chosen) + 1),
                      width=180 * (len(chosen) + 1))
 if inverted:
     pictures = several(inverted.last)

@@ -17,22 +17,21 @@ import streamlit as st
 
 import vizcore as vc
 from studio import cache, charts, datasets, downloads, selection, sidebar, widgets
+from vizcore.activations import grids
 
 COLOURS = {"label": "true label", "predicted": "predicted class"}
 MAX_SHOWN = 60  # selected images drawn as thumbnails
 THUMB = 64
 
 
-def grid_picture(chosen: np.ndarray, size: int):
+def grid_picture(chosen: np.ndarray, rows: int, cols: int, size: int):
     """Karpathy's t-SNE grid of the ``chosen`` images: each moved to a lattice cell near its place on the map."""
-    rows, cols = vc.embed.shape(len(chosen))
     cells = vc.embed.snap(fitted.points[chosen], rows, cols)
     return vc.embed.picture((dataset[int(i)][0] for i in chosen), cells, cols, rows, size)
 
 
 def thumbnails(indices, captions) -> list:
     return [dataset[int(i)][0] for i in indices], list(captions)
-
 
 
 model, model_key, image, image_key = sidebar.page(
@@ -91,7 +90,7 @@ if picked:
     widgets.pictures(st, pictures, captions, width=THUMB)
     if len(picked) > MAX_SHOWN:
         st.caption(f"The first {MAX_SHOWN} of them.")
-    mosaic = widgets.montage(pictures, size=THUMB)
+    mosaic = grids.montage(pictures, size=THUMB)
     st.download_button("Download the selection (PNG)", lambda: downloads.png(mosaic), "selection.png", "image/png",
                        on_click="ignore")
 else:
@@ -142,7 +141,7 @@ chosen = np.linspace(0, len(dataset) - 1, count).round().astype(int)
 rows_, cols = vc.embed.shape(count)
 with st.spinner("Assigning images to cells…"):
     lattice = cache.kept("embedding", ("grid", model_key, dataset.fingerprint, layer.name, method, seed, count, size),
-                         lambda: grid_picture(chosen, size))
+                         lambda: grid_picture(chosen, rows_, cols, size))
 widgets.pictures(st, lattice, f"{count} images on a {rows_}×{cols} lattice", width=min(lattice.width, 900),
                  output_format="PNG")
 st.download_button("Download the grid (PNG)", lambda: downloads.png(lattice),

@@ -18,6 +18,7 @@ from PIL import Image
 
 import vizcore as vc
 from studio import cache, datasets, downloads, selection, sidebar, widgets
+from vizcore.activations import grids
 from vizcore.attribution import Unit, gradient_picture
 from vizcore.patches import crop, cut, outline, source
 
@@ -101,7 +102,7 @@ for row in range(0, k, PER_ROW):
         widgets.pictures(column, pictures, [f"#{rank + 1} · {float(top.values[unit, rank]):.3g}",
                                             table["source"][rank]][:len(pictures)], width=TILE, output_format="PNG")
 
-grid = widgets.montage(patches, cols=min(k, PER_ROW * 3))
+grid = grids.montage(patches, cols=min(k, PER_ROW * 3))
 buttons = st.columns(2)
 buttons[0].download_button("Download the patches (PNG)", lambda: downloads.png(grid), f"{name}-top{k}.png",
                            "image/png", on_click="ignore")
@@ -123,7 +124,7 @@ st.download_button("Download the source with its box (PNG)", lambda: downloads.p
 st.subheader("The whole layer")
 shown = int(st.number_input("Units", 1, count, min(count, 36), key="patches_overview_units",
                             help="Each unit's strongest patch, units 0 onwards in reading order."))
-mosaic = widgets.montage([crop(model, dataset[int(top.indices[u, 0])][0], layer.name,
+mosaic = grids.montage([crop(model, dataset[int(top.indices[u, 0])][0], layer.name,
                                *(int(v) for v in top.positions[u, 0])) for u in range(shown)])
 widgets.pictures(st, mosaic, f"The top patch of units 0 to {shown - 1} of {layer.title}", width=720,
                  output_format="PNG")

@@ -10,10 +10,10 @@ replays what it drew, and cannot replay into a bar made outside it). Those are
 kept by kind in small stores of our own, with one get-or-make,
 :func:`kept` (and :func:`stored` / :func:`keep` where making and keeping are
 apart, as for a run that can be stopped): attribution maps
-(:func:`attribution`), max-patch scans (:func:`scan`), style results
-(``stored("style", key)`` and ``keep("style", key, result)``, used by
-``studio.styles``) and embedding features and
-maps (:func:`embedding_features`).
+(:func:`attribution`), max-patch scans (:func:`scan`), the optimising pages'
+shared runs (``stored("run", key)`` and ``keep("run", key, result)``, used by
+``studio.runs.live``) and embedding features and maps
+(:func:`embedding_features`).
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ CHECKPOINT_DIR = Path(tempfile.gettempdir()) / "deepvis-checkpoints"
 KEPT = {
     "attribution": 48,  # maps: about 0.2 to 0.6 MB each at 224×224
     "scan": 32,  # max-patch scans: channels × k × 32 bytes each, under 1 MB for 4096 units and k = 9
-    "style": 12,  # textures, transfers and sweeps (a sweep: 8 pictures and their loss curves, a few MB at 512 px)
+    "run": 12,  # shared runs of the optimising pages: style's textures, transfers and sweeps (a few MB at 512 px)
     "embedding": 16,  # features, maps and placed images (features: N × D × 4 bytes, 8 MB for 2000 × 4096)
 }
 """How many results of each kind the app keeps for every session, the least recently used going first."""

@@ -68,10 +68,10 @@ def live(key: str, made_by: tuple, settings: tuple, start: Callable[[], Iterator
         if made is None:
             return None
         if shared:
-            cache.keep("style", wanted, made)
+            cache.keep("run", wanted, made)
     stored = st.session_state.get(f"{key}_result")
     if shared and (stored is None or (stored.made_by, stored.settings) != (made_by, settings)):
-        stored = st.session_state[f"{key}_result"] = cache.stored("style", wanted) or stored
+        stored = st.session_state[f"{key}_result"] = cache.stored("run", wanted) or stored
     if stored is None or stored.last is None or stored.made_by != made_by:
         st.info("Press **Run** to start.")
         return None

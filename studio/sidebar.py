@@ -67,16 +67,17 @@ def _require_sidebar() -> None:
         render()
 
 
-def _model_label(name: str) -> str:
-    if name in builtin.NAMES or cache.zoo_entries()[name].offline:
+def _model_label(name: str, entries: dict[str, zoo.ZooEntry]) -> str:
+    if name in builtin.NAMES or entries[name].offline:
         return f"{name} · offline"
-    entry = cache.zoo_entries()[name]
+    entry = entries[name]
     return f"{name} · cached" if entry.cached else f"{name} · download {entry.download_mb:.0f} MB"
 
 
 def _pick_model() -> tuple[vc.Model, tuple]:
     names = list(builtin.NAMES) + zoo.names()
-    name = st.selectbox("Network", names, format_func=_model_label, key="model_name")
+    entries = cache.zoo_entries()  # read once per run: st.cache_data hands out a fresh copy at every call
+    name = st.selectbox("Network", names, format_func=lambda n: _model_label(n, entries), key="model_name")
     mode = st.radio("Weights", WEIGHT_MODES, horizontal=True, key="weights_mode")
     checkpoint = None
     if mode == "my checkpoint":
@@ -88,7 +89,7 @@ def _pick_model() -> tuple[vc.Model, tuple]:
             checkpoint = cache.save_checkpoint(upload.getvalue(), upload.name)
     weights = None if mode == "random init" else "default"
     try:
-        if weights and checkpoint is None and name not in builtin.NAMES and not cache.zoo_entries()[name].cached:
+        if weights and checkpoint is None and name not in builtin.NAMES and not entries[name].cached:
             download(name)
         key = (name, weights, checkpoint)
         return cache.model(*key), key

@@ -2,7 +2,6 @@
 
 - :func:`pictures`: draw result pictures (one or several, with captions) where asked; page tests record what a
   page shows through it, so draw results with it rather than with ``st.image``.
-- :func:`montage`: several pictures as one (a strip, or a square-ish grid), e.g. for a download.
 - :func:`class_picker`: the searchable class selectbox ("pagoda (576)"), keyed per model.
 - :func:`map_layers`: the layers whose output is a map of more than one cell, those Grad-CAM and DeepDream take.
 - :class:`Bar`: a progress bar whose line says how far and how long is left (``vizcore.core.progress.Meter``); it is
@@ -15,12 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import streamlit as st
 from PIL import Image
 
 import vizcore as vc
-from vizcore.activations import grids
 from vizcore.core.progress import Meter
 
 
@@ -28,13 +25,6 @@ def pictures(where, images: Image.Image | Sequence[Image.Image], captions: str |
              width: int | str = "content", **options) -> None:
     """``where.image(images, caption=captions, width=width, **options)``: the one way pages draw result pictures."""
     where.image(images, caption=captions, width=width, **options)
-
-
-def montage(images: Sequence[Image.Image], cols: int | None = None, size: int | None = None) -> Image.Image:
-    """The pictures tiled into one, ``cols`` across (None: a square-ish grid); ``size``: each resized to a square."""
-    if size is not None:
-        images = [image.resize((size, size)) for image in images]
-    return grids.tile(np.stack([np.asarray(image) for image in images]), cols=cols)[0]
 
 
 def class_picker(model: vc.Model, model_key: tuple, label: str, key: str, index: int, where=st) -> int:
@@ -74,7 +64,6 @@ def stale(where=st, what: str = "The picture below") -> None:
     """Say, in ``where``, that what is on screen was made with other settings and is out of date until the new one
     is made (draw it just above the old result, and empty it once the new one is drawn)."""
     where.caption(f":orange[{what} is from the previous settings: the new one is being made…]")
-
 
 
 def remembered(key: str, default, store: str | None = None) -> dict:

@@ -165,6 +165,14 @@ def tile(tiles: np.ndarray, cols: int | None = None, width: int = WIDTH) -> tupl
     return Image.fromarray(canvas), layout
 
 
+def montage(pictures, cols: int | None = None, size: int | None = None) -> Image.Image:
+    """Pictures of one size (or each resized to a ``size`` square) laid out by :func:`tile`, ``cols`` per row
+    (None: about square): a batch of results, a selection of images, as one picture."""
+    if size is not None:
+        pictures = [picture.resize((size, size)) for picture in pictures]
+    return tile(np.stack([np.asarray(picture.convert("RGB")) for picture in pictures]), cols=cols)[0]
+
+
 def grid(maps, colormap: str = "viridis", boost: float = 0.0, gamma: float = 1.0, symmetric: bool | None = None,
          cols: int | None = None, width: int = WIDTH) -> tuple[Image.Image, TileLayout]:
     """Every map of ``maps`` [N, H, W] as one coloured tile, in channel order, in one picture.

@@ -4,8 +4,8 @@ Every conversion between a picture and a tensor that synthesis and style
 need is here, once: a PIL picture to [1, 3, H, W] in [0, 1]
 (:func:`to_tensor`, resized by :func:`fitted` when asked), back to pictures
 (:func:`to_pictures`, rounded as ``Model.deprocess`` rounds), to and from the
-network's normalized input (:func:`to_input`, :func:`from_input`), and a
-batch of pictures as one montage (:func:`montage`). The exact input of a
+network's normalized input (:func:`to_input`, :func:`from_input`); a batch of
+pictures as one is ``vizcore.activations.grids.montage``. The exact input of a
 picture already at the network's size is ``Model.preprocess``.
 """
 from __future__ import annotations
@@ -16,7 +16,6 @@ import numpy as np
 import torch
 from PIL import Image
 
-from vizcore.activations.grids import tile
 from vizcore.core.model import Model
 
 MIN_SIDE = 32
@@ -75,7 +74,3 @@ def to_pictures(x: torch.Tensor) -> list[Image.Image]:
     arrays = (x.detach().float().clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
     return [Image.fromarray(a) for a in arrays]
 
-
-def montage(pictures: list[Image.Image], cols: int | None = None) -> Image.Image:
-    """Pictures of one size as one grid picture (``cols`` per row; None: about square)."""
-    return tile(np.stack([np.asarray(picture) for picture in pictures]), cols=cols)[0]

@@ -17,8 +17,8 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 from PIL import Image
 
+from vizcore.activations.grids import montage
 from vizcore.core.progress import Step
-from vizcore.optvis import pixels
 from vizcore.style import losses
 from vizcore.style.transfers import optimize, problem
 
@@ -42,7 +42,7 @@ def sweep(content: Image.Image, styles, ratios: Sequence[float] = RATIOS, style_
     p = problem(content, styles, style_weights, style_scale, preserve_colors, size, init, len(ratios), model, seed)
     objective = losses.objective(p.net, p.grams, p.content_features, 1.0, list(ratios), tv_weight)
     yield from optimize(p, objective, steps, "adam", lr, every, {"network": p.net.description, "ratios": list(ratios)},
-                        lambda images: pixels.montage(images, cols=len(images)))
+                        lambda images: montage(images, cols=len(images)))
 
 
 def between(ratios: Sequence[float], per_gap: int = 4) -> list[float]:

@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 
 import torch
 
+from vizcore.activations.grids import montage
 from vizcore.core.model import Model
 from vizcore.core.progress import Step
 from vizcore.optvis import Fourier, Pixels, Regularizers, objectives, pixels, render
@@ -100,7 +101,7 @@ def _run(m: Model, objective: objectives.Objective, batch: int, steps: int, lr: 
     chosen = standard(m.input_size) if transforms is True else tuple(transforms or ())
     yield from render(m, objective, image, int(steps), "normalized" if param == "pixels" else "adam",
                       LEARNING_RATES[param] if lr is None else lr, chosen, [regularize] if regularize else [],
-                      generator, every, montage=pixels.montage)
+                      generator, every, montage=montage)
 
 
 def _parametrization(m: Model, kind: str, batch: int, start: str, generator: torch.Generator) -> Pixels | Fourier:
